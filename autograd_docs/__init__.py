@@ -1,0 +1,26 @@
+"""Sphinx extension for the autograd notes: two languages, honest outputs.
+
+One module per concern:
+
+- :mod:`.languages`: language from the source folder, twin-page links, gallery folders;
+- :mod:`.search_zh`: Chinese search that works in the browser and accepts unspaced queries;
+- :mod:`.tracebacks`: readable tracebacks, and a check that taught errors still happen;
+- :mod:`.provenance`: the torch version and device that produced the outputs;
+- :mod:`.gallery`: per-example reset, expected errors, Chinese gallery labels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from . import gallery, languages, provenance, search_zh, tracebacks
+
+__version__ = "0.1.0"
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    for module in (languages, provenance, search_zh, tracebacks, gallery):
+        module.setup(app)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,74 @@
+"""Both sites come from one ``conf.py``: the source folder's name picks the language.
+
+``docs/en`` builds the English site, ``docs/zh`` the Chinese one.  Every page has a
+twin with the same name in the other folder, and the language switch links to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+
+# folder name -> (Sphinx language, HTML lang attribute, name of the language in itself)
+LANGUAGES: dict[str, tuple[str, str, str]] = {
+    "en": ("en", "en", "English"),
+    "zh": ("zh_CN", "zh-CN", "中文"),
+}
+GALLERY_DIR = "auto_examples"
+
+
+def folder_of(srcdir: str | Path) -> str:
+    """The language folder (``en`` or ``zh``) of a source directory."""
+    name = Path(srcdir).resolve().name
+    if name not in LANGUAGES:
+        raise ConfigError(
+            f"source folder {srcdir} is not a language folder; expected docs/{' or docs/'.join(LANGUAGES)}"
+        )
+    return name
+
+
+def twin_folder(folder: str) -> str:
+    (other,) = (name for name in LANGUAGES if name != folder)
+    return other
+
+
+def twin_url(pagename: str, folder: str) -> str:
+    """Relative URL from ``<folder>/<pagename>.html`` to the same page in the other language.
+
+    >>> twin_url("leaf-tensors", "en")
+    '../zh/leaf-tensors.html'
+    >>> twin_url("auto_examples/plot_leaf_tensors", "zh")
+    '../../en/auto_examples/plot_leaf_tensors.html'
+    """
+    up = "../" * (pagename.count("/") + 1)
+    return f"{up}{twin_folder(folder)}/{pagename}.html"
+
+
+def configure(app: Sphinx, config: Config) -> None:
+    folder = folder_of(app.srcdir)
+    config.language = LANGUAGES[folder][0]
+    root = Path(app.confdir)
+    gallery = config.sphinx_gallery_conf
+    gallery["examples_dirs"] = str(root / "examples" / folder)
+    gallery["gallery_dirs"] = GALLERY_DIR
+
+
+def add_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    folder = folder_of(app.srcdir)
+    other = twin_folder(folder)
+    context["autograd_lang_attr"] = LANGUAGES[folder][1]
+    context["autograd_twin_url"] = twin_url(pagename, folder)
+    context["autograd_twin_lang"] = LANGUAGES[other][1]
+    context["autograd_twin_name"] = LANGUAGES[other][2]
+
+
+def setup(app: Sphinx) -> None:
+    # Before sphinx-gallery fills in its defaults (priority 10) and before i18n starts.
+    app.connect("config-inited", configure, priority=1)
+    app.connect("html-page-context", add_page_context)

@@ -1,0 +1,64 @@
+"""Which torch and which device produced the outputs, shown on every page.
+
+The device is chosen outside the build: ``AUTOGRAD_DOCS_DEVICE=cuda`` asks for CUDA
+and the build stops if there is none; ``cpu`` (the default) hides any GPU from the
+page kernels and examples, so a CPU build looks the same on every machine.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+
+DEVICE_VARIABLE = "AUTOGRAD_DOCS_DEVICE"
+DEVICES = ("cpu", "cuda")
+
+
+def requested_device(environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
+    device = environ.get(DEVICE_VARIABLE, "cpu").strip().lower() or "cpu"
+    if device not in DEVICES:
+        raise ConfigError(f"{DEVICE_VARIABLE}={device!r}: expected one of {', '.join(DEVICES)}")
+    return device
+
+
+def resolve_device() -> tuple[str, str]:
+    """Return ``(device, torch version)``, hiding GPUs for a CPU build.
+
+    Raises ConfigError when CUDA is asked for and torch cannot see a GPU.
+    """
+    device = requested_device()
+    if device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""  # inherited by the page kernels
+    import torch  # after CUDA_VISIBLE_DEVICES, which torch reads once
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(
+            f"{DEVICE_VARIABLE}=cuda but torch {torch.__version__} sees no CUDA device; "
+            "build on a GPU runner or drop --device cuda"
+        )
+    return device, torch.__version__
+
+
+def configure(app: Sphinx, config: Config) -> None:
+    device, version = resolve_device()
+    label = device.upper()
+    if device == "cuda":
+        import torch
+
+        label = f"CUDA ({torch.cuda.get_device_name(0)})"
+    config.html_context = {
+        **config.html_context,
+        "autograd_torch_version": version,
+        "autograd_device": label,
+    }
+    # One execution cache per device, shared by both languages: identical code runs once.
+    config.nb_execution_cache_path = str(Path(app.confdir) / "build" / "jupyter_cache" / device)
+    app.config.html_theme_options = {**config.html_theme_options, "announcement": "provenance"}
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("config-inited", configure, priority=3)

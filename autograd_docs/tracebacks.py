@@ -1,0 +1,111 @@
+"""Readable errors: the reader's own lines and the message, no build-machine paths.
+
+Applied to MyST-NB cell outputs (here) and to sphinx-gallery's generated pages
+(:mod:`.gallery`).  Frames inside installed packages (torch's ``backward()``
+plumbing) are dropped; the reader's frames and the final message stay, with file
+names instead of absolute paths.  Also checks that every cell tagged
+``raises-exception`` still raises, so a taught error cannot silently disappear.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+LIBRARY = re.compile(r"(site-packages|dist-packages|/lib/python3\.\d+/)")
+# IPython: "File /x/site-packages/torch/_tensor.py:630, in Tensor.backward(...)"
+IPYTHON_FRAME = re.compile(r"^File (?P<path>\S+?):\d+, in ")
+# Python: '  File "/x/site-packages/torch/_tensor.py", line 630, in backward'
+PYTHON_FRAME = re.compile(r'^(?P<indent>\s*)File "(?P<path>[^"]+)", line \d+, in ')
+# A warning raised from a notebook cell: "/tmp/ipykernel_123/456.py:3: UserWarning: ..."
+KERNEL_CELL = re.compile(r"/tmp/ipykernel_\d+/\d+\.py:\d+: ")
+ABSOLUTE_PY = re.compile(r"(?<![\w.])/(?:[^\s\"':/]+/)+(?P<name>[^\s\"':/]+\.py)")
+
+
+def _drop_ipython_library_frames(text: str) -> str:
+    blocks = text.split("\n\n")
+    kept = [
+        block
+        for block in blocks
+        if not ((m := IPYTHON_FRAME.match(block.lstrip("\n"))) and LIBRARY.search(m["path"]))
+    ]
+    return "\n\n".join(kept)
+
+
+def _drop_python_library_frames(text: str) -> str:
+    out: list[str] = []
+    skipping_indent: int | None = None
+    for line in text.split("\n"):
+        if skipping_indent is not None:
+            indent = len(line) - len(line.lstrip(" "))
+            if line.strip() and indent > skipping_indent:
+                continue  # source and caret lines of the dropped frame
+            skipping_indent = None
+        frame = PYTHON_FRAME.match(line)
+        if frame and LIBRARY.search(frame["path"]):
+            skipping_indent = len(frame["indent"])
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def clean_output(text: str) -> str:
+    """Make a traceback or warning readable and free of build-machine paths.
+
+    >>> print(clean_output('''Traceback (most recent call last):
+    ...   File "/work/examples/en/plot_x.py", line 9, in <module>
+    ...     loss.backward()
+    ...   File "/v/lib/python3.11/site-packages/torch/_tensor.py", line 630, in backward
+    ...     torch.autograd.backward(
+    ... RuntimeError: boom'''))
+    Traceback (most recent call last):
+      File "plot_x.py", line 9, in <module>
+        loss.backward()
+    RuntimeError: boom
+    """
+    text = KERNEL_CELL.sub("", text)
+    text = _drop_ipython_library_frames(text)
+    text = _drop_python_library_frames(text)
+    return ABSOLUTE_PY.sub(lambda m: m["name"], text)
+
+
+def _is_output(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.literal_block) and "output" in node.get("classes", [])
+
+
+def clean_cell_outputs(app: Sphinx, doctree: nodes.document) -> None:
+    for block in list(doctree.findall(_is_output)):
+        text = block.astext()
+        cleaned = clean_output(text)
+        if cleaned != text:
+            block.children = [nodes.Text(cleaned)]
+            block.rawsource = cleaned
+
+
+def check_taught_errors(app: Sphinx, doctree: nodes.document) -> None:
+    """A cell tagged ``raises-exception`` whose code no longer raises fails the build."""
+    for cell in doctree.findall(nodes.container):
+        if cell.get("nb_element") != "cell_code":
+            continue
+        tags = cell.get("cell_metadata", {}).get("tags", [])
+        if "raises-exception" not in tags:
+            continue
+        raised = any("traceback" in block.get("classes", []) for block in cell.findall(_is_output))
+        if not raised:
+            logger.warning(
+                "cell is tagged raises-exception but ran without an error: the error this "
+                "page teaches no longer happens with this torch",
+                location=cell,
+                type="autograd",
+                subtype="expected-error",
+            )
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("doctree-read", clean_cell_outputs)
+    app.connect("doctree-read", check_taught_errors)

@@ -1,0 +1,82 @@
+"""Sphinx configuration shared by both sites.
+
+Build one language with ``sphinx-build -c . docs/<lang> build/html/<lang>``; the
+language (``en`` or ``zh_CN``) and everything that depends on it (the gallery
+folders, the search dictionary) follow from the source folder's name, see
+``autograd_docs.languages``.  Anything with logic lives in ``autograd_docs``.
+"""
+
+project = "PyTorch Autograd Notes"
+author = "autograd-docs contributors"
+copyright = "2026, autograd-docs contributors"
+
+extensions = [
+    "myst_nb",
+    "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",
+    "autograd_docs",
+]
+
+# -- Sources -------------------------------------------------------------------
+templates_path = ["docs/_templates"]
+locale_dirs = ["locales"]
+exclude_patterns = [
+    "auto_examples/*.ipynb",  # sphinx-gallery's notebooks are downloads, not pages to execute
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+]
+root_doc = "index"
+nitpicky = True
+suppress_warnings = []
+
+# -- MyST and MyST-NB ----------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "deflist", "dollarmath", "substitution"]
+myst_heading_anchors = 3
+nb_execution_mode = "cache"
+# The cache path is set per device by autograd_docs.provenance, shared by both languages.
+nb_execution_raise_on_error = True  # a cell that raises without `raises-exception` fails the build
+nb_execution_timeout = 120
+nb_merge_streams = True  # stdout and stderr in one block, as a reader sees them in a terminal
+nb_execution_show_tb = True  # the failing cell's traceback goes to the build log
+
+# -- Example gallery (examples_dirs and gallery_dirs are set per language) -----
+sphinx_gallery_conf = {
+    "filename_pattern": r"/plot_",
+    "image_scrapers": (),  # examples print, they do not plot
+    "download_all_examples": True,
+    "remove_config_comments": True,
+    "show_memory": False,
+    "min_reported_time": 0,
+    "first_notebook_cell": None,
+    "line_numbers": False,
+    "reset_modules": ("autograd_docs.gallery.reset_torch",),
+    "reset_modules_order": "before",
+    "within_subsection_order": "FileNameSortKey",
+    "abort_on_example_error": False,
+}
+
+# -- Examples that teach an error ------------------------------------------------
+# Each listed example must print a traceback ending in this message; every other
+# example must print none.  See autograd_docs.gallery.
+autograd_expected_errors = {
+    "plot_leaf_tensors.py": "leaf Variable that requires grad is being used in an in-place operation",
+}
+
+# -- HTML ----------------------------------------------------------------------
+html_theme = "furo"
+html_static_path = ["docs/_static"]
+html_css_files = ["autograd.css"]
+html_title = project
+html_last_updated_fmt = None
+html_copy_source = False
+html_show_sourcelink = False
+html_permalinks_icon = "#"
+html_theme_options = {
+    "navigation_with_keys": True,
+}
+
+# -- Copy button: copy only what a reader types, never prompts or outputs --------
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_exclude = ".linenos, .gp, .go"

@@ -1,0 +1,64 @@
+"""
+Leaf tensors keep gradients, and cannot be changed in place
+===========================================================
+
+A leaf tensor is one you created, such as a weight. After ``backward()`` its gradient
+sits in ``.grad``; a non-leaf tensor's gradient is thrown away unless you ask for it
+with ``retain_grad()``. This example builds a tiny graph, shows both, then makes the
+most common leaf mistake, updating a weight in place, and fixes it.
+"""
+
+# %%
+# A leaf and a non-leaf tensor
+# ----------------------------
+# ``weight`` is created by us, so it is a leaf. ``scaled`` comes out of an operation.
+import torch
+
+torch.manual_seed(0)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print("device:", device)
+
+weight = torch.randn(3, device=device, requires_grad=True)
+scaled = weight * 2
+print("weight.is_leaf:", weight.is_leaf)
+print("scaled.is_leaf:", scaled.is_leaf, "grad_fn:", scaled.grad_fn.name())
+
+# %%
+# Keeping the non-leaf gradient
+# -----------------------------
+# ``retain_grad()`` must come before ``backward()``.
+scaled.retain_grad()
+loss = (scaled**2).sum()
+loss.backward()
+print("scaled.grad:", scaled.grad)
+print("weight.grad:", weight.grad)
+torch.testing.assert_close(weight.grad, 8 * weight.detach())
+
+# %%
+# The mistake: updating a leaf in place
+# -------------------------------------
+# A hand-written gradient step changes ``weight`` in place while autograd is
+# recording. PyTorch stops it.
+import traceback
+
+try:
+    weight -= 0.1 * weight.grad
+except RuntimeError:
+    traceback.print_exc()
+
+# %%
+# The fix: update under ``torch.no_grad()``
+# -----------------------------------------
+# Nothing is recorded inside ``no_grad()``, so the in-place update is allowed and
+# ``weight`` stays a leaf. This is what ``optimizer.step()`` does for you.
+with torch.no_grad():
+    weight -= 0.1 * weight.grad
+print("weight after the step:", weight)
+print("still a leaf:", weight.is_leaf)
+
+# %%
+# Conclusion
+# ----------
+# Leaves hold ``.grad``; non-leaf tensors need ``retain_grad()``. Change a leaf's
+# value only where autograd is not recording. The page :ref:`leaf-tensors` explains
+# why.
