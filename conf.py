@@ -19,7 +19,7 @@ extensions = [
 
 # -- Sources -------------------------------------------------------------------
 templates_path = ["docs/_templates"]
-locale_dirs = ["locales"]
+locale_dirs = ["../locales"]  # relative to docs/<lang>
 exclude_patterns = [
     "auto_examples/*.ipynb",  # sphinx-gallery's notebooks are downloads, not pages to execute
     "auto_examples/*.py",
@@ -53,6 +53,7 @@ sphinx_gallery_conf = {
     "reset_modules_order": "before",
     "within_subsection_order": "FileNameSortKey",
     "abort_on_example_error": False,
+    "write_computation_times": False,  # timings differ run to run; pages must not
 }
 
 # -- Examples that teach an error ------------------------------------------------

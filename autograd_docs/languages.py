@@ -50,7 +50,13 @@ def twin_url(pagename: str, folder: str) -> str:
 
 def configure(app: Sphinx, config: Config) -> None:
     folder = folder_of(app.srcdir)
-    config.language = LANGUAGES[folder][0]
+    language = LANGUAGES[folder][0]
+    if config.language != language:
+        # Sphinx loads its translations before extensions run, so this cannot be set here.
+        raise ConfigError(
+            f"docs/{folder} is the {LANGUAGES[folder][2]} site: build it with -D language={language} "
+            f"(got {config.language!r}); `nox -s docs` does this"
+        )
     root = Path(app.confdir)
     gallery = config.sphinx_gallery_conf
     gallery["examples_dirs"] = str(root / "examples" / folder)

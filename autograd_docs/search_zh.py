@@ -13,6 +13,7 @@ Two fixes on top of Sphinx's own Chinese support (jieba at index time):
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -69,5 +70,8 @@ def configure(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> None:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not a build message
     app.add_search_language(SearchChinese)
     app.connect("config-inited", configure, priority=2)

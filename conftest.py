@@ -1,0 +1,39 @@
+"""Doctests of every page in both languages, and of the extension's docstrings.
+
+Sybil runs the ``python`` code blocks of ``docs/en/*.md`` and ``docs/zh/*.md``: blocks
+that start with ``>>>`` are doctests whose printed output is compared.  MyST-NB cells
+(``{code-cell} ipython3``) are executed by the docs build instead, not here.
+"""
+
+from __future__ import annotations
+
+import doctest
+
+from sybil import Sybil
+from sybil.parsers.myst import PythonCodeBlockParser, SkipParser
+from sybil.parsers.rest import DocTestParser
+
+OPTIONS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
+
+
+def _fresh_torch(namespace: dict) -> None:
+    """Each page starts like a new reader's session: same seed, default modes."""
+    import torch
+
+    torch.manual_seed(0)
+    torch.set_grad_enabled(True)
+    torch.autograd.set_detect_anomaly(False)
+
+
+pages = Sybil(
+    parsers=[PythonCodeBlockParser(doctest_optionflags=OPTIONS), SkipParser()],
+    patterns=["docs/en/*.md", "docs/zh/*.md"],
+    setup=_fresh_torch,
+    name="pages",
+)
+extension = Sybil(
+    parsers=[DocTestParser(optionflags=OPTIONS)],
+    patterns=["autograd_docs/*.py"],
+    name="extension",
+)
+pytest_collect_file = (pages + extension).pytest()

@@ -1,0 +1,61 @@
+"""
+叶子张量保存梯度，且不能原地修改
+================================
+
+叶子张量是你亲手创建的张量，比如权重。``backward()`` 之后，它的梯度存放在 ``.grad``
+里；非叶子张量的梯度用完即丢，除非用 ``retain_grad()`` 把它留下。本示例先搭一张很小的
+计算图，把这两点都演示出来，再重现最常见的叶子张量错误——原地更新权重，并给出修正。
+"""
+
+# %%
+# 叶子张量与非叶子张量
+# --------------------
+# ``weight`` 是我们自己创建的，所以是叶子张量；``scaled`` 则是运算的结果。
+import torch
+
+torch.manual_seed(0)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print("设备：", device)
+
+weight = torch.randn(3, device=device, requires_grad=True)
+scaled = weight * 2
+print("weight.is_leaf：", weight.is_leaf)
+print("scaled.is_leaf：", scaled.is_leaf, "grad_fn：", scaled.grad_fn.name())
+
+# %%
+# 保留非叶子张量的梯度
+# --------------------
+# ``retain_grad()`` 必须在 ``backward()`` 之前调用。
+scaled.retain_grad()
+loss = (scaled**2).sum()
+loss.backward()
+print("scaled.grad：", scaled.grad)
+print("weight.grad：", weight.grad)
+torch.testing.assert_close(weight.grad, 8 * weight.detach())
+
+# %%
+# 常见错误：原地更新叶子张量
+# --------------------------
+# 手写的梯度下降一步在自动求导记录期间原地修改了 ``weight``，PyTorch 会直接拦下。
+import traceback
+
+try:
+    weight -= 0.1 * weight.grad
+except RuntimeError:
+    traceback.print_exc()
+
+# %%
+# 修正：在 ``torch.no_grad()`` 中更新
+# -----------------------------------
+# ``no_grad()`` 中的运算不会被记录，所以原地更新是允许的，``weight`` 也仍然是叶子张量。
+# ``optimizer.step()`` 替你做的正是这件事。
+with torch.no_grad():
+    weight -= 0.1 * weight.grad
+print("更新后的 weight：", weight)
+print("仍是叶子张量：", weight.is_leaf)
+
+# %%
+# 小结
+# ----
+# 叶子张量保存 ``.grad``；非叶子张量需要 ``retain_grad()``。只在自动求导不做记录的地方
+# 修改叶子张量的值。原因详见 :ref:`leaf-tensors`。
