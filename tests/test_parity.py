@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAIRS = {"pages": ("docs/en", "docs/zh", "*.md"), "examples": ("examples/en", "examples/zh", "plot_*.py")}
 FENCE = re.compile(r"^(?P<fence>`{3,})(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=fence)\s*$", re.M | re.S)
 LABEL = re.compile(r"^\((?P<label>[\w-]+)\)=\s*$", re.M)
+STRING_TOKENS = {"STRING", "FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END"}
 OPTION = re.compile(r"^:[\w-]+:.*$")
 
 
@@ -31,10 +32,9 @@ def code_shape(source: str) -> list[tuple[str, str]]:
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type in (tokenize.COMMENT, tokenize.NL):
             continue
-        if token.type == tokenize.STRING:
-            shape.append(("STRING", ""))
-        elif token.type in (tokenize.FSTRING_START, tokenize.FSTRING_MIDDLE, tokenize.FSTRING_END):
-            shape.append(("STRING", ""))
+        if tokenize.tok_name[token.type] in STRING_TOKENS:
+            if not shape or shape[-1] != ("STRING", ""):
+                shape.append(("STRING", ""))  # an f-string is several tokens on Python 3.12+
         else:
             shape.append((tokenize.tok_name[token.type], token.string))
     return shape
