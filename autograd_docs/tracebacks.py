@@ -92,11 +92,23 @@ def check_taught_errors(app: Sphinx, doctree: nodes.document) -> None:
     for cell in doctree.findall(nodes.container):
         if cell.get("nb_element") != "cell_code":
             continue
-        tags = cell.get("cell_metadata", {}).get("tags", [])
-        if "raises-exception" not in tags:
+        metadata = cell.get("cell_metadata", {})
+        if "raises-exception" not in metadata.get("tags", []):
             continue
-        raised = any("traceback" in block.get("classes", []) for block in cell.findall(_is_output))
-        if not raised:
+        tracebacks = [
+            block.astext() for block in cell.findall(_is_output) if "traceback" in block["classes"]
+        ]
+        message = metadata.get("error-message")
+        if tracebacks and message and not any(message in text for text in tracebacks):
+            logger.warning(
+                "the error this cell teaches changed its wording: %r is no longer in the "
+                "message; update the page (and its error-message) to the new wording",
+                message,
+                location=cell,
+                type="autograd",
+                subtype="expected-error",
+            )
+        if not tracebacks:
             logger.warning(
                 "cell is tagged raises-exception but ran without an error: the error this "
                 "page teaches no longer happens with this torch",
