@@ -19,7 +19,8 @@ PAIRS = {"pages": ("docs/en", "docs/zh", "*.md"), "examples": ("examples/en", "e
 FENCE = re.compile(r"^(?P<fence>`{3,})(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=fence)\s*$", re.M | re.S)
 LABEL = re.compile(r"^\((?P<label>[\w-]+)\)=\s*$", re.M)
 STRING_TOKENS = {"STRING", "FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END"}
-OPTION = re.compile(r"^:[\w-]+:.*$")
+OPTION = re.compile(r"^:[\w-]+:.*$")  # a cell option line, such as :tags: [raises-exception]
+CELL_YAML = re.compile(r"\A---\n.*?^---\n", re.M | re.S)  # a cell's YAML metadata block
 
 
 def names(folder: str, pattern: str) -> set[str]:
@@ -46,6 +47,7 @@ def page_blocks(text: str) -> list[tuple[str, object]]:
     for match in FENCE.finditer(text):
         info, body = match["info"].strip(), match["body"]
         if info.startswith("{code-cell}"):
+            body = CELL_YAML.sub("", body)
             code = "\n".join(line for line in body.splitlines() if not OPTION.match(line))
             blocks.append(("cell", code_shape(code)))
         elif info == "python" and body.lstrip().startswith(">>>"):
