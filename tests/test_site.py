@@ -1,0 +1,152 @@
+"""Checks of the built HTML, as a reader would meet it, in both languages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from builtsite import FOLDERS, HTML_LANG, SITE, built_pages, require_site, search_index, soup, source_pages
+
+pytestmark = pytest.mark.usefixtures("built_site")
+
+BUILD_PATHS = re.compile(r"(/tmp/|/root/|/home/|/work/|site-packages|dist-packages|ipykernel_)")
+ADDRESS = re.compile(r"\bat 0x[0-9a-f]{6,}")
+
+
+@pytest.fixture(scope="session")
+def built_site() -> None:
+    require_site()
+
+
+def _relative(page: Path) -> str:
+    return page.relative_to(SITE).as_posix()
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_page_and_example_is_built(folder: str) -> None:
+    missing = [name for name in source_pages(folder) if not (SITE / folder / f"{name}.html").exists()]
+    assert not missing, f"build/html/{folder} lacks pages for: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_language_switch_opens_the_twin_page(folder: str) -> None:
+    other = next(f for f in FOLDERS if f != folder)
+    broken = []
+    for page in built_pages(folder):
+        links = soup(page).select("a.autograd-twin")
+        if not links:
+            broken.append(f"{_relative(page)}: no language switch")
+            continue
+        target = (page.parent / links[0]["href"]).resolve()
+        twin = SITE / other / page.relative_to(SITE / folder)
+        if target != twin.resolve() or not twin.exists():
+            broken.append(f"{_relative(page)}: switch leads to {links[0]['href']}, not to {_relative(twin)}")
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_pages_declare_their_language(folder: str) -> None:
+    wrong = [
+        f"{_relative(p)}: lang={soup(p).html.get('lang')!r}"
+        for p in built_pages(folder)
+        if soup(p).html.get("lang") != HTML_LANG[folder]
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_page_names_the_torch_and_device_behind_its_outputs(folder: str) -> None:
+    import torch
+
+    missing = []
+    for page in built_pages(folder):
+        banner = soup(page).select_one(".autograd-provenance")
+        text = banner.get_text(" ", strip=True) if banner else ""
+        if f"torch {torch.__version__}" not in text or not re.search(r"\b(CPU|CUDA)\b", text):
+            missing.append(f"{_relative(page)}: {text!r}")
+    assert not missing, "pages without torch version and device:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_nothing_loads_from_another_host(folder: str) -> None:
+    loads = []
+    for page in [*built_pages(folder), SITE / folder / "search.html"]:
+        tree = soup(page)
+        for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
+                               ("source", "src"), ("video", "src"), ("audio", "src")):
+            for element in tree.find_all(tag):
+                url = element.get(attribute)
+                if not url or (tag == "link" and not {"stylesheet", "preload", "icon", "modulepreload"}
+                               & set(element.get("rel", []))):
+                    continue
+                if urlsplit(url).netloc or url.startswith("//"):
+                    loads.append(f"{_relative(page)}: <{tag}> loads {url}")
+    for css in (SITE / folder / "_static").rglob("*.css"):
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text(encoding="utf-8")):
+            if urlsplit(url).netloc:
+                loads.append(f"{css.relative_to(SITE)}: url({url})")
+    assert not loads, "\n".join(loads)
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_no_page_shows_a_build_machine_path_or_an_address(folder: str) -> None:
+    leaks = []
+    for page in built_pages(folder):
+        main = soup(page).select_one("article") or soup(page)
+        text = main.get_text()
+        for pattern in (BUILD_PATHS, ADDRESS):
+            for match in pattern.finditer(text):
+                start = max(0, match.start() - 60)
+                leaks.append(f"{_relative(page)}: …{text[start:match.end() + 40]!r}")
+    assert not leaks, "\n".join(leaks[:20])
+
+
+def test_chinese_search_index_holds_chinese_words() -> None:
+    terms = set(search_index("zh")["terms"])
+    for word in ("梯度", "叶子张量", "非叶子张量", "原地操作"):
+        assert word in terms, f"the Chinese search index has no entry for {word}"
+
+
+def test_chinese_site_uses_the_working_stemmer_and_splitter() -> None:
+    data = (SITE / "zh" / "_static" / "language_data.js").read_text(encoding="utf-8")
+    assert "window.Stemmer = EnglishStemmer" in data, "Chinese search would stop at 'Searching' (sphinx#14229)"
+    assert "var splitQuery" in data, "unspaced Chinese queries would find nothing"
+
+
+def test_chinese_gallery_speaks_chinese() -> None:
+    english = ("Download Python source code", "Download Jupyter notebook", "Total running time",
+               "Go to the end", "Download all examples")
+    found = [
+        f"{_relative(p)}: {label}"
+        for p in (SITE / "zh" / "auto_examples").glob("*.html")
+        for label in english
+        if label in soup(p).get_text()
+    ]
+    assert not found, "English interface text on the Chinese gallery:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_example_offers_its_downloads(folder: str) -> None:
+    gallery = SITE / folder / "auto_examples"
+    missing = []
+    for example in (SITE.parent.parent / "examples" / folder).glob("plot_*.py"):
+        hrefs = {Path(a["href"]).name for a in soup(gallery / f"{example.stem}.html").select("a.download")}
+        for wanted in (example.name, f"{example.stem}.ipynb", f"{example.stem}.zip"):
+            if wanted not in hrefs:
+                missing.append(f"{folder}/auto_examples/{example.stem}.html: no download of {wanted}")
+    index = {Path(a["href"]).name for a in soup(gallery / "index.html").select("a.download")}
+    for archive in ("auto_examples_python.zip", "auto_examples_jupyter.zip"):
+        if archive not in index:
+            missing.append(f"{folder}/auto_examples/index.html: no download of {archive}")
+    assert not missing, "\n".join(missing)
+
+
+def test_root_page_offers_both_languages_without_javascript() -> None:
+    tree = soup(SITE / "index.html")
+    hrefs = {a["href"] for a in tree.find_all("a")}
+    assert {"en/index.html", "zh/index.html"} <= hrefs, f"build/html/index.html links: {hrefs}"
+    for href in ("en/index.html", "zh/index.html"):
+        assert (SITE / href).exists()
