@@ -17,9 +17,13 @@ OPTIONS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 
 def _fresh_torch(namespace: dict) -> None:
-    """Each page starts like a new reader's session: same seed, default modes."""
+    """Each page starts like a new reader's session: same seed, default modes, and
+    ``device`` set to the device the build asked for (AUTOGRAD_DOCS_DEVICE)."""
     import torch
 
+    from autograd_docs.provenance import resolve_device
+
+    namespace["device"] = torch.device(resolve_device()[0])
     torch.manual_seed(0)
     torch.set_grad_enabled(True)
     torch.autograd.set_detect_anomaly(False)

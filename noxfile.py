@@ -47,6 +47,16 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def doctests(session: nox.Session) -> None:
+    """Only the pages' doctests, fast (``-- --device cuda`` on a GPU runner)."""
+    install(session, "test")
+    env = {}
+    if "--device" in session.posargs:
+        env["AUTOGRAD_DOCS_DEVICE"] = session.posargs[session.posargs.index("--device") + 1]
+    session.run("pytest", "docs", "autograd_docs", env=env)
+
+
+@nox.session(default=False)
 def lint(session: nox.Session) -> None:
     """Ruff on the Python: the extension, the examples, the tests."""
     install(session, "lint")

@@ -1,0 +1,84 @@
+"""Every download the gallery offers runs to its end, on its own.
+
+A reader downloads a ``.py`` or ``.ipynb`` into an empty folder with only torch
+installed and runs it.  Each download is run like that here (the ``.py`` with
+``python -I``, the notebook with a fresh Jupyter kernel), and its imports are checked
+to be torch and the standard library only.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from builtsite import FOLDERS, ROOT, SITE, require_site
+
+ALLOWED = {"torch"} | set(sys.stdlib_module_names)
+
+
+def downloads(suffix: str) -> list[Path]:
+    found = []
+    for folder in FOLDERS:
+        for example in sorted((ROOT / "examples" / folder).glob("plot_*.py")):
+            found += [p for p in (SITE / folder / "_downloads").glob(f"*/{example.stem}{suffix}")]
+    return found
+
+
+def _id(path: Path) -> str:
+    return f"{path.relative_to(SITE).parts[0]}/{path.name}"
+
+
+def imported_modules(source: str) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+def notebook_code(path: Path) -> str:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def test_every_example_offers_both_downloads() -> None:
+    require_site()
+    expected = {(f, p.stem) for f in FOLDERS for p in (ROOT / "examples" / f).glob("plot_*.py")}
+    for suffix in (".py", ".ipynb"):
+        found = {(p.relative_to(SITE).parts[0], p.stem) for p in downloads(suffix)}
+        assert expected <= found, f"no {suffix} download for: {sorted(expected - found)}"
+
+
+@pytest.mark.parametrize("script", downloads(".py") + downloads(".ipynb"), ids=_id)
+def test_download_needs_only_torch(script: Path) -> None:
+    source = script.read_text(encoding="utf-8") if script.suffix == ".py" else notebook_code(script)
+    extra = imported_modules(source) - ALLOWED
+    assert not extra, f"{_id(script)} imports {sorted(extra)}: a reader with only torch cannot run it"
+
+
+@pytest.mark.parametrize("script", downloads(".py"), ids=_id)
+def test_python_download_runs_in_an_empty_folder(script: Path, tmp_path: Path) -> None:
+    shutil.copy(script, tmp_path / script.name)
+    result = subprocess.run(
+        [sys.executable, "-I", script.name], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, f"{_id(script)} failed when run on its own:\n{result.stderr[-3000:]}"
+
+
+@pytest.mark.parametrize("notebook", downloads(".ipynb"), ids=_id)
+def test_notebook_download_runs_in_an_empty_folder(notebook: Path, tmp_path: Path) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    copy = tmp_path / notebook.name
+    shutil.copy(notebook, copy)
+    nb = nbformat.read(copy, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()

@@ -1,0 +1,81 @@
+"""Unit tests of the autograd_docs extension's pure parts (the build tests cover the wiring)."""
+
+from __future__ import annotations
+
+import pytest
+from sphinx.errors import ConfigError
+
+from autograd_docs.gallery import translate_labels
+from autograd_docs.languages import folder_of, twin_url
+from autograd_docs.provenance import requested_device
+from autograd_docs.tracebacks import clean_output
+
+IPYTHON_TRACEBACK = """\
+---------------------------------------------------------------------------
+RuntimeError                              Traceback (most recent call last)
+Cell In[4], line 3
+      1 y = x * 2
+----> 3 y.sum().backward()
+
+File /srv/venv/lib/python3.11/site-packages/torch/_tensor.py:630, in Tensor.backward(self, gradient)
+    620     return handle_torch_function(
+--> 630 torch.autograd.backward(
+
+File /srv/venv/lib/python3.11/site-packages/torch/autograd/__init__.py:364, in backward(tensors)
+--> 364 _engine_run_backward(
+
+RuntimeError: Trying to backward through the graph a second time"""
+
+
+def test_ipython_traceback_keeps_the_readers_cell_and_the_message() -> None:
+    cleaned = clean_output(IPYTHON_TRACEBACK)
+    assert "Cell In[4], line 3" in cleaned and "----> 3 y.sum().backward()" in cleaned
+    assert cleaned.endswith("RuntimeError: Trying to backward through the graph a second time")
+    assert "site-packages" not in cleaned and "_tensor.py" not in cleaned
+
+
+def test_warning_from_a_cell_loses_the_kernel_path() -> None:
+    text = "/tmp/ipykernel_412/3815.py:1: UserWarning: The .grad attribute of a Tensor"
+    assert clean_output(text) == "UserWarning: The .grad attribute of a Tensor"
+
+
+def test_warning_from_an_example_keeps_only_the_file_name() -> None:
+    text = "/home/ci/site/examples/zh/plot_x.py:12: UserWarning: careful"
+    assert clean_output(text) == "plot_x.py:12: UserWarning: careful"
+
+
+def test_torch_build_paths_inside_messages_are_left_alone() -> None:
+    text = "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/core/TensorBody.h:493.)"
+    assert clean_output(text) == text
+
+
+def test_chinese_gallery_labels() -> None:
+    rst = (
+        "   **Total running time of the script:** (0 minutes 1.250 seconds)\n"
+        "      :download:`Download Python source code: plot_x.py <plot_x.py>`\n"
+        "        :ref:`Go to the end <sphx_glr_download_x>`\n        to download the full example code.\n"
+    )
+    translated = translate_labels(rst)
+    assert "**脚本总运行时间：** 0 分 1.250 秒" in translated
+    assert ":download:`下载 Python 源代码：plot_x.py <plot_x.py>`" in translated
+    assert ":ref:`跳到页尾 <sphx_glr_download_x>`\n        下载完整的示例代码。" in translated
+
+
+def test_language_comes_from_the_source_folder(tmp_path) -> None:
+    assert folder_of(tmp_path / "docs" / "zh") == "zh"
+    with pytest.raises(ConfigError, match="not a language folder"):
+        folder_of(tmp_path / "docs" / "fr")
+
+
+def test_twin_url_from_a_nested_page() -> None:
+    assert twin_url("auto_examples/index", "en") == "../../zh/auto_examples/index.html"
+
+
+@pytest.mark.parametrize(("value", "device"), [("", "cpu"), ("CUDA", "cuda"), (" cpu ", "cpu")])
+def test_requested_device(value: str, device: str) -> None:
+    assert requested_device({"AUTOGRAD_DOCS_DEVICE": value}) == device
+
+
+def test_unknown_device_is_refused() -> None:
+    with pytest.raises(ConfigError, match="expected one of cpu, cuda"):
+        requested_device({"AUTOGRAD_DOCS_DEVICE": "tpu"})
