@@ -14,6 +14,7 @@ extensions = [
     "myst_nb",
     "sphinx_gallery.gen_gallery",
     "sphinx_copybutton",
+    "sphinx_sitemap",
     "autograd_docs",
 ]
 
@@ -63,6 +64,11 @@ autograd_expected_errors = {
     "plot_leaf_tensors.py": "leaf Variable that requires grad is being used in an in-place operation",
 }
 
+# -- Where the site is published (a fork changes these two lines) -------------------
+autograd_site_url = "https://pytorch-autograd-notes.github.io/autograd-docs/"
+autograd_repository = "pytorch-autograd-notes/autograd-docs"  # GitHub owner/name, for "Open in Colab"
+autograd_notebooks_branch = "gh-pages"  # the branch the deploy workflow publishes build/html to
+
 # -- HTML ----------------------------------------------------------------------
 html_theme = "furo"
 html_static_path = ["docs/_static"]
@@ -75,6 +81,9 @@ html_permalinks_icon = "#"
 html_theme_options = {
     "navigation_with_keys": True,
 }
+
+sitemap_url_scheme = "{link}"  # html_baseurl already ends in en/ or zh/
+sitemap_excludes = ["search.html", "genindex.html"]
 
 # -- Copy button: copy only what a reader types, never prompts or outputs --------
 copybutton_prompt_text = r">>> |\.\.\. |\$ "

@@ -5,15 +5,14 @@
     python -m autograd_docs.build --device cuda    # outputs from a GPU; fails without one
 
 Each language is its own strict Sphinx build (``-W --keep-going -n``) from the shared
-``conf.py`` into ``build/html/<lang>``; ``docs/_root`` (the chooser) goes to
-``build/html``.  Both builds share one execution cache, so identical code runs once.
+``conf.py`` into ``build/html/<lang>``; each build also writes ``build/html``'s own
+files (the chooser, the 404 page, the sitemap index; see :mod:`.publishing`).  Both builds share one execution cache, so identical code runs once.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -49,7 +48,6 @@ def build(folders: list[str], device: str = "cpu", extra: tuple[str, ...] = ()) 
         seconds[folder] = time.perf_counter() - start
         if result.returncode != 0:
             raise SystemExit(f"the {LANGUAGES[folder][2]} site (docs/{folder}) failed to build; see above")
-    shutil.copytree(ROOT / "docs" / "_root", OUTPUT, dirs_exist_ok=True)
     return seconds
 
 

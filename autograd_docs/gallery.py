@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -81,16 +82,56 @@ def check_expected_errors(app: Sphinx) -> None:
         )
 
 
+NOTEBOOKS_DIR = "notebooks"  # build/html/<lang>/notebooks/<example>.ipynb, a stable path for Colab
+ZIP_CONTAINER = ".. container:: sphx-glr-download sphx-glr-download-zip"
+
+
+def colab_url(config: Any, folder: str, stem: str) -> str:
+    """The "Open in Colab" address of an example's notebook on the published branch.
+
+    >>> from types import SimpleNamespace
+    >>> conf = SimpleNamespace(autograd_repository="me/site", autograd_notebooks_branch="gh-pages")
+    >>> colab_url(conf, "zh", "plot_x")
+    'https://colab.research.google.com/github/me/site/blob/gh-pages/zh/notebooks/plot_x.ipynb'
+    """
+    return (
+        f"https://colab.research.google.com/github/{config.autograd_repository}/blob/"
+        f"{config.autograd_notebooks_branch}/{folder}/{NOTEBOOKS_DIR}/{stem}.ipynb"
+    )
+
+
+def add_colab_link(text: str, url: str, label: str) -> str:
+    link = f"{ZIP_CONTAINER.replace('-zip', '-colab')}\n\n      `{label} <{url}>`__\n\n    "
+    return text.replace(ZIP_CONTAINER, link + ZIP_CONTAINER, 1)
+
+
 def rewrite_generated_page(app: Sphinx, docname: str, source: list[str]) -> None:
     if not docname.startswith(f"{GALLERY_DIR}/"):
         return
+    folder = folder_of(app.srcdir)
     text = clean_output(source[0])
-    if folder_of(app.srcdir) == "zh":
+    stem = docname.rsplit("/", 1)[1]
+    if stem.startswith("plot_"):
+        label = "在 Colab 中打开" if folder == "zh" else "Open in Colab"
+        text = add_colab_link(text, colab_url(app.config, folder, stem), label)
+    if folder == "zh":
         text = translate_labels(text)
     source[0] = text
+
+
+def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / NOTEBOOKS_DIR
+    target.mkdir(exist_ok=True)
+    for notebook in (Path(app.srcdir) / GALLERY_DIR).glob("plot_*.ipynb"):
+        shutil.copy2(notebook, target / notebook.name)
 
 
 def setup(app: Sphinx) -> None:
     app.add_config_value("autograd_expected_errors", {}, "env", types=(dict,))
     app.connect("builder-inited", check_expected_errors, priority=900)  # after the gallery ran
+    app.add_config_value("autograd_repository", "", "html", types=(str,))
+    app.add_config_value("autograd_notebooks_branch", "gh-pages", "html", types=(str,))
     app.connect("source-read", rewrite_generated_page)
+    app.connect("build-finished", publish_notebooks)
