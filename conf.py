@@ -62,6 +62,7 @@ sphinx_gallery_conf = {
 # example must print none.  See autograd_docs.gallery.
 autograd_expected_errors = {
     "plot_leaf_tensors.py": "leaf Variable that requires grad is being used in an in-place operation",
+    "plot_detach_data_no_grad.py": "needed for gradient computation has been modified by an inplace operation",
 }
 
 # -- Where the site is published (a fork changes these two lines) -------------------

@@ -1,0 +1,74 @@
+"""
+Leaf tensors on a device: create them there, don't move them
+=============================================================
+
+``torch.randn(3, requires_grad=True).to(device)`` looks like a parameter on the GPU, but
+the conversion is a recorded operation: the result is a non-leaf tensor and its
+``.grad`` stays ``None``. This example shows the mistake, where the gradient went
+instead, and two ways to get a real leaf. A dtype conversion makes a copy on every
+device, so the example converts to ``float64`` as well: the effect is then visible on
+a CPU-only machine too.
+"""
+
+# %%
+# Moving a tensor that requires gradients
+# ---------------------------------------
+# On a CPU-only machine ``.to(device)`` returns the very same tensor. On a GPU it
+# returns a copy, made by a recorded operation.
+import torch
+
+torch.manual_seed(0)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print("device:", device)
+
+base = torch.randn(3, requires_grad=True)
+moved = base.to(device)
+print("same tensor:", moved is base, "is_leaf:", moved.is_leaf)
+
+# %%
+# The mistake: converting after ``requires_grad=True``
+# ----------------------------------------------------
+# ``weight`` is the output of ``ToCopyBackward0``, a non-leaf tensor. After
+# ``backward()`` its ``.grad`` is ``None`` and PyTorch warns.
+base = torch.randn(3, requires_grad=True)
+weight = base.to(device, torch.float64)
+print("is_leaf:", weight.is_leaf, "grad_fn:", weight.grad_fn.name())
+
+(weight**2).sum().backward()
+print("weight.grad:", weight.grad)
+
+# %%
+# Where the gradient went
+# -----------------------
+# It flowed through the copy into the real leaf, ``base``. Usually nothing refers to
+# that temporary tensor, so the gradient is lost.
+print("base.grad:", base.grad)
+torch.testing.assert_close(base.grad, 2 * base.detach())
+
+# %%
+# Fix 1: create the tensor on the device
+# --------------------------------------
+# Give ``device``, ``dtype`` and ``requires_grad`` to the factory function.
+weight = torch.randn(3, device=device, dtype=torch.float64, requires_grad=True)
+(weight**2).sum().backward()
+print("is_leaf:", weight.is_leaf)
+print("weight.grad:", weight.grad)
+
+# %%
+# Fix 2: convert first, then ``requires_grad_()``
+# -----------------------------------------------
+# For a tensor that comes from elsewhere: no gradients are recorded during the
+# conversion, so the result is a leaf.
+weight = torch.randn(3).to(device, torch.float64).requires_grad_()
+(weight**2).sum().backward()
+print("is_leaf:", weight.is_leaf)
+print("weight.grad:", weight.grad)
+torch.testing.assert_close(weight.grad, 2 * weight.detach())
+
+# %%
+# Conclusion
+# ----------
+# A device or dtype conversion of a tensor that requires gradients is part of the
+# graph. Create leaves where they will live, or convert before ``requires_grad_()``.
+# The page :ref:`computational-graph` explains the graph; :ref:`leaf-tensors` explains
+# which tensors keep ``.grad``.
