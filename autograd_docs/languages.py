@@ -6,8 +6,11 @@ twin with the same name in the other folder, and the language switch links to it
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+
+from docutils import nodes
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -19,6 +22,9 @@ LANGUAGES: dict[str, tuple[str, str, str]] = {
     "zh": ("zh_CN", "zh-CN", "中文"),
 }
 GALLERY_DIR = "auto_examples"
+CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+# A line break inside a Chinese sentence: HTML would show it as a stray space.
+SOFT_BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}])")
 
 
 def folder_of(srcdir: str | Path) -> str:
@@ -63,6 +69,30 @@ def configure(app: Sphinx, config: Config) -> None:
     gallery["gallery_dirs"] = GALLERY_DIR
 
 
+def join_chinese_lines(text: str) -> str:
+    r"""Drop the line breaks that wrapping left between two Chinese characters.
+
+    >>> join_chinese_lines("梯度存放在\n  叶子张量里，\nthen English")
+    '梯度存放在叶子张量里，\nthen English'
+    """
+    return SOFT_BREAK.sub("", text)
+
+
+def _prose(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Text) and not isinstance(
+        node.parent, (nodes.literal_block, nodes.literal, nodes.raw, nodes.comment)
+    )
+
+
+def join_wrapped_chinese(app: Sphinx, doctree: nodes.document) -> None:
+    if folder_of(app.srcdir) != "zh":
+        return
+    for text in list(doctree.findall(_prose)):
+        joined = join_chinese_lines(str(text))
+        if joined != str(text):
+            text.parent.replace(text, nodes.Text(joined))
+
+
 def add_page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -78,3 +108,4 @@ def setup(app: Sphinx) -> None:
     # Before sphinx-gallery fills in its defaults (priority 10) and before i18n starts.
     app.connect("config-inited", configure, priority=1)
     app.connect("html-page-context", add_page_context)
+    app.connect("doctree-read", join_wrapped_chinese)
