@@ -8,7 +8,6 @@ a bilingual 404 page, ``robots.txt`` and a sitemap index that lists both sitemap
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,8 +68,6 @@ def write_root(app: Sphinx, exception: Exception | None) -> None:
         (root / template.name).write_text(text, encoding="utf-8")
     for name, text in root_files(site).items():
         (root / name).write_text(text, encoding="utf-8")
-    # MyST-NB stages executed notebooks next to the language folders; not for publishing.
-    shutil.rmtree(root / "jupyter_execute", ignore_errors=True)
 
 
 def setup(app: Sphinx) -> None:
