@@ -28,6 +28,7 @@ exclude_patterns = [
 ]
 root_doc = "index"
 nitpicky = True
+smartquotes = False  # error messages are quoted verbatim: "Can't", not "Can’t"
 suppress_warnings = []
 
 # -- MyST and MyST-NB ----------------------------------------------------------

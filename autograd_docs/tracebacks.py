@@ -9,6 +9,7 @@ names instead of absolute paths.  Also checks that every cell tagged
 
 from __future__ import annotations
 
+import linecache
 import re
 
 from docutils import nodes
@@ -24,6 +25,12 @@ IPYTHON_FRAME = re.compile(r"^File (?P<path>\S+?):\d+, in ")
 PYTHON_FRAME = re.compile(r'^(?P<indent>\s*)File "(?P<path>[^"]+)", line \d+, in ')
 # A warning raised from a notebook cell: "/tmp/ipykernel_123/456.py:3: UserWarning: ..."
 KERNEL_CELL = re.compile(r"/tmp/ipykernel_\d+/\d+\.py:\d+: ")
+# A cell's file in a Python traceback (anomaly mode prints these): the reader knows it as a cell.
+KERNEL_FILE = re.compile(r'"[^"\s]*/ipykernel_\d+/\d+\.py"')
+# Python's own frames that run a kernel or a script: '  File "<frozen runpy>", line 88, in _run_code'
+FROZEN_FRAME = re.compile(r'^\s*File "<frozen [^"]+>", line \d+, in .*\n', re.M)
+# "/x/site-packages/torch/autograd/graph.py:979: UserWarning: ..." then "  <source line>"
+WARNING_AT = re.compile(r"^(?P<path>/\S+?\.py):(?P<line>\d+): (?=\w*Warning: )", re.M)
 ABSOLUTE_PY = re.compile(r"(?<![\w.])/(?:[^\s\"':/]+/)+(?P<name>[^\s\"':/]+\.py)")
 
 
@@ -54,6 +61,20 @@ def _drop_python_library_frames(text: str) -> str:
     return "\n".join(out)
 
 
+def _drop_library_warning_locations(text: str) -> str:
+    """A warning raised inside a library: keep the category and message, drop the
+    library's file name and the library's source line that Python prints after it."""
+    for match in reversed(list(WARNING_AT.finditer(text))):
+        if not LIBRARY.search(match["path"]):
+            continue
+        source = linecache.getline(match["path"], int(match["line"])).strip()
+        rest = text[match.end():]
+        if source:
+            rest = rest.replace(f"\n  {source}", "", 1)
+        text = text[: match.start()] + rest
+    return text
+
+
 def clean_output(text: str) -> str:
     """Make a traceback or warning readable and free of build-machine paths.
 
@@ -69,6 +90,9 @@ def clean_output(text: str) -> str:
     RuntimeError: boom
     """
     text = KERNEL_CELL.sub("", text)
+    text = KERNEL_FILE.sub('"<cell>"', text)
+    text = FROZEN_FRAME.sub("", text)
+    text = _drop_library_warning_locations(text)
     text = _drop_ipython_library_frames(text)
     text = _drop_python_library_frames(text)
     return ABSOLUTE_PY.sub(lambda m: m["name"], text)

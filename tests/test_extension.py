@@ -44,6 +44,26 @@ def test_warning_from_an_example_keeps_only_the_file_name() -> None:
     assert clean_output(text) == "plot_x.py:12: UserWarning: careful"
 
 
+def test_anomaly_warning_keeps_the_forward_line_and_drops_the_plumbing() -> None:
+    import torch.autograd.graph as graph
+
+    path = graph.__file__
+    line = next(n for n, text in enumerate(open(path), 1) if "_execution_engine.run_backward(" in text)
+    source = open(path).read().splitlines()[line - 1].strip()
+    text = (
+        f"{path}:{line}: UserWarning: Error detected in ExpBackward0. Traceback of forward call:\n"
+        '  File "<frozen runpy>", line 88, in _run_code\n'
+        '  File "/tmp/ipykernel_77/644045458.py", line 3, in <module>\n'
+        "    y = x.exp()\n"
+        f"  {source}\n"
+    )
+    assert clean_output(text) == (
+        "UserWarning: Error detected in ExpBackward0. Traceback of forward call:\n"
+        '  File "<cell>", line 3, in <module>\n'
+        "    y = x.exp()\n"
+    )
+
+
 def test_torch_build_paths_inside_messages_are_left_alone() -> None:
     text = "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/core/TensorBody.h:493.)"
     assert clean_output(text) == text
