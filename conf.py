@@ -61,6 +61,9 @@ sphinx_gallery_conf = {
 # example must print none.  See autograd_docs.gallery.
 autograd_expected_errors = {
     "plot_leaf_tensors.py": "leaf Variable that requires grad is being used in an in-place operation",
+    "plot_two_optimizers.py": "is at version 2; expected version 1 instead",
+    "plot_inplace_anomaly.py": "modified by an inplace operation",
+    "plot_nan_anomaly.py": "returned nan values in its 0th output",
 }
 
 # -- HTML ----------------------------------------------------------------------
