@@ -1,0 +1,73 @@
+"""
+Hunting a NaN gradient with anomaly detection
+=============================================
+
+A NaN in a gradient spreads silently: into ``.grad``, then into the weights, then into
+every output. ``torch.autograd.detect_anomaly()`` checks the output of every backward
+function and stops at the first one that returns NaN. This example finds where a NaN
+gradient comes from and replaces the formula with a numerically safe one.
+"""
+
+# %%
+# A distance whose gradient is NaN at zero
+# ----------------------------------------
+# The length of a vector, ``sqrt(sum(x²))``, is fine as a value, even for the zero
+# vector.
+import torch
+
+torch.manual_seed(0)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print("device:", device)
+
+points = torch.tensor([[0.0, 0.0], [3.0, 4.0]], device=device, requires_grad=True)
+lengths = torch.sqrt((points**2).sum(dim=1))
+print("lengths:", lengths)
+
+# %%
+# The NaN arrives silently
+# ------------------------
+# No error, no warning: the first row of the gradient is NaN.
+lengths.sum().backward()
+print("points.grad:", points.grad)
+
+# %%
+# Anomaly detection stops at the first NaN
+# ----------------------------------------
+# With ``detect_anomaly()`` (its ``check_nan`` argument is ``True`` by default) the
+# backward pass raises and names the backward function, and the warning shows its
+# forward line.
+import traceback
+
+points.grad = None
+with torch.autograd.detect_anomaly():
+    lengths = torch.sqrt((points**2).sum(dim=1))
+    try:
+        lengths.sum().backward()
+    except RuntimeError:
+        traceback.print_exc()
+
+# %%
+# Reading the culprit
+# -------------------
+# ``sqrt`` has an infinite derivative at 0. ``SumBackward0`` passes the ``inf`` on, and
+# ``PowBackward0`` multiplies it by ``2 * x = 0``: ``inf * 0`` is NaN.
+print("d sqrt(s)/ds at s = 0:", 0.5 / torch.sqrt(torch.tensor(0.0)))
+print("inf * 0:", torch.tensor(float("inf")) * 0)
+
+# %%
+# The fix: a norm that is safe at zero
+# ------------------------------------
+# ``torch.linalg.vector_norm`` computes the same length, and its backward gives the zero
+# vector a gradient of 0 instead of ``inf * 0``.
+with torch.autograd.detect_anomaly():
+    lengths = torch.linalg.vector_norm(points, dim=1)
+    lengths.sum().backward()
+print("lengths:", lengths)
+print("points.grad:", points.grad)
+
+# %%
+# Conclusion
+# ----------
+# ``detect_anomaly()`` names the backward function where NaN first appears; its cause
+# may be one step earlier, as the ``inf`` of ``sqrt`` here. Prefer formulas that stay
+# finite, such as a library norm or a ``clamp`` before ``sqrt``. See :ref:`anomaly-detection`.

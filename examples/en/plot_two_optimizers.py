@@ -1,0 +1,102 @@
+"""
+Two losses, two optimizers: when to call ``step()``
+===================================================
+
+A GAN trains a generator and a discriminator with two losses and two optimizers.
+Calling the discriminator's ``step()`` between the two ``backward()`` calls changes a
+weight that the second ``backward()`` still needs, and autograd raises an error. This
+example runs that order on two tiny ``nn.Linear`` models, then the two orders that work.
+"""
+
+# %%
+# Two tiny models and their optimizers
+# ------------------------------------
+# The generator turns noise into samples; the discriminator scores them.
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print("device:", device)
+
+generator = nn.Linear(2, 3).to(device)
+discriminator = nn.Linear(3, 1).to(device)
+opt_g = torch.optim.SGD(generator.parameters(), lr=0.1)
+opt_d = torch.optim.SGD(discriminator.parameters(), lr=0.1)
+noise = torch.randn(4, 2, device=device)
+
+# %%
+# The mistake: ``step()`` between the two ``backward()`` calls
+# ------------------------------------------------------------
+# Both losses come from one forward pass. ``opt_d.step()`` updates the discriminator's
+# weight in place before ``loss_g.backward()`` has used it.
+import traceback
+
+score = discriminator(generator(noise))
+loss_d = score.mean()
+loss_g = -score.mean()
+
+opt_d.zero_grad()
+loss_d.backward(retain_graph=True)
+opt_d.step()
+opt_g.zero_grad()
+try:
+    loss_g.backward()
+except RuntimeError:
+    traceback.print_exc()
+
+# %%
+# The version counter saw the step
+# --------------------------------
+# The weight was at version 1 (its initialisation) when the forward pass saved it; the
+# step moved it to version 2, the two numbers in the message.
+print("discriminator weight version:", discriminator.weight._version)
+
+# %%
+# Fix (a): recompute the forward pass after the step
+# --------------------------------------------------
+# The generator's loss is computed again, with the updated discriminator.
+opt_d.zero_grad()
+loss_d = discriminator(generator(noise)).mean()
+loss_d.backward()
+opt_d.step()
+
+opt_g.zero_grad()
+loss_g = -discriminator(generator(noise)).mean()
+loss_g.backward()
+opt_g.step()
+print("loss_d:", round(loss_d.item(), 4), "loss_g:", round(loss_g.item(), 4))
+
+# %%
+# Fix (b): every ``backward()`` before any ``step()``
+# ---------------------------------------------------
+# ``inputs=`` sends each loss's gradient only to its own model's parameters.
+score = discriminator(generator(noise))
+loss_d = score.mean()
+loss_g = -score.mean()
+
+opt_d.zero_grad()
+opt_g.zero_grad()
+loss_d.backward(retain_graph=True, inputs=list(discriminator.parameters()))
+loss_g.backward(inputs=list(generator.parameters()))
+
+# %%
+# Each model got the gradient of its own loss
+# -------------------------------------------
+# The generator's gradient equals the gradient of ``loss_g`` alone, computed on a fresh
+# graph. Only then do both optimizers step.
+fresh_loss_g = -discriminator(generator(noise)).mean()
+expected = torch.autograd.grad(fresh_loss_g, generator.weight)[0]
+torch.testing.assert_close(generator.weight.grad, expected)
+print("generator.weight.grad:", generator.weight.grad)
+
+opt_d.step()
+opt_g.step()
+
+# %%
+# Conclusion
+# ----------
+# An optimizer's ``step()`` changes parameters in place. Run every ``backward()`` that
+# needs the current parameters before the first ``step()``, or run the forward pass
+# again after it. The page :ref:`step-between-backwards` explains the error, and
+# :ref:`retain-graph` covers several losses and optimizers in general.

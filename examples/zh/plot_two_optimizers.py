@@ -1,0 +1,100 @@
+"""
+两个损失、两个优化器：什么时候调用 ``step()``
+=============================================
+
+GAN 用两个损失、两个优化器分别训练生成器和判别器。如果在两次 ``backward()`` 之间调用
+判别器的 ``step()``，就会改动第二次 ``backward()`` 还要用到的权重，自动求导随即报错。
+本示例在两个微型 ``nn.Linear`` 模型上先运行这种错误的顺序，再运行两种可行的顺序。
+"""
+
+# %%
+# 两个微型模型及其优化器
+# ----------------------
+# 生成器把噪声变成样本，判别器给样本打分。
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print("设备：", device)
+
+generator = nn.Linear(2, 3).to(device)
+discriminator = nn.Linear(3, 1).to(device)
+opt_g = torch.optim.SGD(generator.parameters(), lr=0.1)
+opt_d = torch.optim.SGD(discriminator.parameters(), lr=0.1)
+noise = torch.randn(4, 2, device=device)
+
+# %%
+# 常见错误：在两次 ``backward()`` 之间调用 ``step()``
+# ---------------------------------------------------
+# 两个损失来自同一次前向传播。``loss_g.backward()`` 还没用上判别器的权重，
+# ``opt_d.step()`` 就已经原地更新了它。
+import traceback
+
+score = discriminator(generator(noise))
+loss_d = score.mean()
+loss_g = -score.mean()
+
+opt_d.zero_grad()
+loss_d.backward(retain_graph=True)
+opt_d.step()
+opt_g.zero_grad()
+try:
+    loss_g.backward()
+except RuntimeError:
+    traceback.print_exc()
+
+# %%
+# 版本计数器记下了这一步
+# ----------------------
+# 前向传播保存权重时，它是版本 1（来自初始化）；``step()`` 把它变成了版本 2，
+# 正是报错信息里的那两个数。
+print("判别器权重的版本：", discriminator.weight._version)
+
+# %%
+# 修正办法（一）：``step()`` 之后重新做前向传播
+# ---------------------------------------------
+# 用更新后的判别器重新计算生成器的损失。
+opt_d.zero_grad()
+loss_d = discriminator(generator(noise)).mean()
+loss_d.backward()
+opt_d.step()
+
+opt_g.zero_grad()
+loss_g = -discriminator(generator(noise)).mean()
+loss_g.backward()
+opt_g.step()
+print("loss_d：", round(loss_d.item(), 4), "loss_g：", round(loss_g.item(), 4))
+
+# %%
+# 修正办法（二）：所有 ``backward()`` 都在任何 ``step()`` 之前
+# ------------------------------------------------------------
+# ``inputs=`` 让每个损失的梯度只流向它自己那个模型的参数。
+score = discriminator(generator(noise))
+loss_d = score.mean()
+loss_g = -score.mean()
+
+opt_d.zero_grad()
+opt_g.zero_grad()
+loss_d.backward(retain_graph=True, inputs=list(discriminator.parameters()))
+loss_g.backward(inputs=list(generator.parameters()))
+
+# %%
+# 每个模型拿到的都是自己损失的梯度
+# --------------------------------
+# 生成器的梯度等于在一张新计算图上单独对 ``loss_g`` 求出的梯度。核对之后，两个优化器
+# 才各走一步。
+fresh_loss_g = -discriminator(generator(noise)).mean()
+expected = torch.autograd.grad(fresh_loss_g, generator.weight)[0]
+torch.testing.assert_close(generator.weight.grad, expected)
+print("generator.weight.grad：", generator.weight.grad)
+
+opt_d.step()
+opt_g.step()
+
+# %%
+# 小结
+# ----
+# 优化器的 ``step()`` 会原地修改参数。要么让所有依赖当前参数的 ``backward()`` 都在第一次
+# ``step()`` 之前完成，要么在 ``step()`` 之后重新做一次前向传播。报错的原因详见
+# :ref:`step-between-backwards`；多个损失、多个优化器的一般做法见 :ref:`retain-graph`。
