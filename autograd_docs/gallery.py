@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,11 @@ def reset_torch(gallery_conf: dict[str, Any], fname: str) -> None:
     torch.manual_seed(0)
     torch.set_grad_enabled(True)
     torch.autograd.set_detect_anomaly(False)
+    # Python shows a warning once per process; each example runs as if it were alone.
+    for module in list(sys.modules.values()):
+        registry = getattr(module, "__warningregistry__", None)
+        if isinstance(registry, dict):
+            registry.clear()
 
 
 def translate_labels(text: str) -> str:
