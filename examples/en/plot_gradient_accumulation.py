@@ -1,0 +1,96 @@
+"""
+Gradient accumulation: micro-batches that add up to one large batch
+===================================================================
+
+``backward()`` adds to ``.grad`` instead of overwriting it. Usually that is why a loop
+calls ``zero_grad()``; here we use it on purpose. A batch too large for memory is split
+into micro-batches, each one's loss is divided by their number, and the gradients add up
+to those of the full batch. We check that with ``torch.testing.assert_close``, then train
+both ways and compare the parameters.
+"""
+
+# %%
+# A model, a batch of 16 samples, and a copy of the model
+# -------------------------------------------------------
+# The copy starts from the same weights, so the two ways of training can be compared.
+import copy
+
+import torch
+
+torch.manual_seed(0)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print("device:", device)
+
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).to(device)
+twin = copy.deepcopy(model)
+loss_fn = torch.nn.MSELoss()
+inputs = torch.randn(16, 4, device=device)
+targets = torch.randn(16, 1, device=device)
+
+# %%
+# Gradients of the full batch
+# ---------------------------
+# One forward and one backward pass over all 16 samples.
+model.zero_grad()
+loss_fn(model(inputs), targets).backward()
+full_batch = [p.grad.clone() for p in model.parameters()]
+
+# %%
+# Gradients accumulated over four micro-batches
+# ---------------------------------------------
+# Clear once, then one backward pass per micro-batch. Dividing by ``num_micro`` turns
+# the sum of four mean losses into the mean loss of the 16 samples.
+num_micro = 4
+model.zero_grad()
+for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
+    (loss_fn(model(xb), yb) / num_micro).backward()
+accumulated = [p.grad.clone() for p in model.parameters()]
+
+# %%
+# The same gradients
+# ------------------
+# Equal up to float rounding, since the sums are done in a different order.
+for acc, full in zip(accumulated, full_batch):
+    torch.testing.assert_close(acc, full)
+max_diff = max((acc - full).abs().max().item() for acc, full in zip(accumulated, full_batch))
+print(f"max abs difference: {max_diff:.2e}")
+
+# %%
+# Without the division
+# --------------------
+# Each micro-batch would then contribute its full mean loss: the gradient is
+# ``num_micro`` times too large, like a four times larger learning rate.
+model.zero_grad()
+for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
+    loss_fn(model(xb), yb).backward()
+ratio = model[2].bias.grad / full_batch[-1]
+print("ratio to the full-batch gradient:", round(ratio.item(), 4))
+
+# %%
+# Training both ways
+# ------------------
+# Three optimizer steps each: ``zero_grad()`` once per step, never inside the
+# micro-batch loop.
+opt_full = torch.optim.SGD(model.parameters(), lr=0.1)
+opt_micro = torch.optim.SGD(twin.parameters(), lr=0.1)
+for step in range(3):
+    opt_full.zero_grad()
+    loss_fn(model(inputs), targets).backward()
+    opt_full.step()
+
+    opt_micro.zero_grad()
+    for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
+        (loss_fn(twin(xb), yb) / num_micro).backward()
+    opt_micro.step()
+
+for p_full, p_micro in zip(model.parameters(), twin.parameters()):
+    torch.testing.assert_close(p_micro, p_full)
+max_diff = max((a - b).abs().max().item() for a, b in zip(model.parameters(), twin.parameters()))
+print(f"max abs difference of the parameters after 3 steps: {max_diff:.2e}")
+
+# %%
+# Conclusion
+# ----------
+# Gradient accumulation is the accumulation that ``zero_grad()`` usually undoes, used on
+# purpose: clear once per optimizer step and scale each micro-batch's loss. The page
+# :ref:`zero-grad` covers clearing gradients, and :ref:`backward-and-step` the loop.
