@@ -47,6 +47,8 @@ def build(folders: list[str], device: str = "cpu", extra: tuple[str, ...] = ()) 
         result = subprocess.run(sphinx_command(folder, extra=extra), cwd=ROOT, env=env)
         seconds[folder] = time.perf_counter() - start
         if result.returncode != 0:
+            # Sphinx would not re-read pages whose warnings failed this build: start afresh next time.
+            (OUTPUT / folder / ".doctrees" / "environment.pickle").unlink(missing_ok=True)
             raise SystemExit(f"the {LANGUAGES[folder][2]} site (docs/{folder}) failed to build; see above")
     return seconds
 
