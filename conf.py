@@ -83,6 +83,7 @@ html_last_updated_fmt = None
 html_copy_source = False
 html_show_sourcelink = False
 html_permalinks_icon = "#"
+html_search_scorer = "docs/search-scorer.js"  # concept titles and pasted error messages rank first
 html_theme_options = {
     "navigation_with_keys": True,
 }

@@ -1,0 +1,57 @@
+/*
+ * Search ranking for this site (conf.py: html_search_scorer), in both languages.
+ *
+ * Sphinx ranks pages by which query words appear in their titles and text.  Readers
+ * here search with a concept ("leaf tensor", "梯度清零") or paste an error message, so:
+ * 1. a page whose own title holds every query word comes before pages that only
+ *    mention the words in a section title;
+ * 2. a section whose whole title appears inside the query (the error index's
+ *    headings are the messages), or that holds the whole query of three words or
+ *    more, comes first, linked to that section.
+ */
+var Scorer = {
+  objNameMatch: 11,
+  objPartialMatch: 6,
+  objPrio: { 0: 15, 1: 5, 2: -5 },
+  objPrioDefault: 0,
+  title: 15,
+  partialTitle: 7,
+  term: 5,
+  partialTerm: 2,
+
+  score: (result) => {
+    const [, title, anchor, , score] = result;
+    const query = new URLSearchParams(window.location.search).get("q") || "";
+    const words = splitQuery(query.toLowerCase()).filter((w) => w.length > 1);
+    const pageTitle = title.split(" > ")[0].toLowerCase();
+    const inTitle = words.length > 0 && words.every((w) => pageTitle.includes(w.replace(/s$/, "")));
+    return score + (inTitle ? (anchor ? 10 : 20) : 0);
+  },
+};
+
+(() => {
+  if (typeof Search === "undefined") return;
+  const normalize = (text) =>
+    ` ${text.toLowerCase().replace(/[^\p{Letter}\p{Number}_]+/gu, " ").trim()} `;
+  const perform = Search._performSearch;
+  Search._performSearch = (query, ...rest) => {
+    const results = perform(query, ...rest);
+    const pasted = normalize(query);
+    const long = pasted.trim().split(" ").length >= 3;
+    const { alltitles, docnames, filenames, titles } = Search._index;
+    const entries = [];
+    for (const [title, places] of Object.entries(alltitles)) {
+      const words = normalize(title);
+      const inQuery = words.trim().split(" ").length >= 3 && pasted.includes(words);
+      if (!inQuery && !(long && words.includes(pasted))) continue;
+      for (const [file, id] of places) {
+        const label = titles[file] === title ? title : `${titles[file]} > ${title}`;
+        entries.push([docnames[file], label, id ? `#${id}` : "", null, 1000 + words.length, filenames[file], "title"]);
+      }
+    }
+    entries.sort((a, b) => a[4] - b[4]);  // results are shown from the end
+    const key = (r) => `${r[0]}${r[2]}`;
+    const found = new Set(entries.map(key));
+    return [...results.filter((r) => !found.has(key(r))), ...entries];
+  };
+})();
