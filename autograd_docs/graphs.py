@@ -15,9 +15,11 @@ from typing import Any
 LABELS = {
     "en": {"leaf": "leaf", "grad": ".grad kept", "no_grad": "no .grad", "retain": "retain_grad()",
            "saved": "saved", "version": "version", "modified": "modified in place!",
+           "freed": "freed by backward()",
            "detached": "detached: not in the graph"},
     "zh": {"leaf": "叶子张量", "grad": "保存 .grad", "no_grad": "不保存 .grad", "retain": "retain_grad()",
            "saved": "保存的张量", "version": "版本", "modified": "已被原地修改！",
+           "freed": "已被 backward() 释放",
            "detached": "已分离：不在计算图中"},
 }  # fmt: skip
 COLORS = {"leaf": "#cfe2ff", "root": "#d1e7dd", "op": "#f1f3f5", "saved": "#fff3cd", "bad": "#f8d7da"}
@@ -85,8 +87,9 @@ def draw(lang: str = "en", **tensors: Any) -> Any:
         for attribute in sorted(a for a in dir(fn) if a.startswith("_saved_")):
             try:
                 saved = getattr(fn, attribute)
-            except RuntimeError:  # autograd refuses to unpack a tensor changed in place
-                saved_label, fill = f"{text['saved']} {attribute[7:]}\n{text['modified']}", COLORS["bad"]
+            except RuntimeError as error:  # freed by backward(), or changed in place since saved
+                state = text["freed"] if "freed" in str(error) else text["modified"]
+                saved_label, fill = f"{text['saved']} {attribute[7:]}\n{state}", COLORS["bad"]
             else:
                 if not isinstance(saved, torch.Tensor):
                     continue
@@ -105,5 +108,5 @@ def draw(lang: str = "en", **tensors: Any) -> Any:
         elif tensor.requires_grad:
             leaf_id(tensor)
         else:
-            dot.node(node_id(tensor), f"{name}\n{text['detached']}", fillcolor="white", style="dashed,rounded")
+            dot.node(node_id(tensor), f"{name}\n{text['detached']}", fillcolor="white", style="dashed,rounded,filled")
     return dot

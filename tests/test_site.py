@@ -150,3 +150,18 @@ def test_root_page_offers_both_languages_without_javascript() -> None:
     assert {"en/index.html", "zh/index.html"} <= hrefs, f"build/html/index.html links: {hrefs}"
     for href in ("en/index.html", "zh/index.html"):
         assert (SITE / href).exists()
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_graph_pictures_are_drawn_with_alt_text_in_the_pages_language(folder: str) -> None:
+    page = SITE / folder / "graph-pictures.html"
+    images = soup(page).select("article img")
+    drawn = [img for img in images if img["src"].endswith(".svg")]
+    assert len(drawn) >= 7, f"{folder}/graph-pictures.html shows {len(drawn)} graph pictures, expected 7"
+    for img in drawn:
+        assert (page.parent / img["src"]).exists(), f"{folder}/graph-pictures.html: {img['src']} is missing"
+        alt = img.get("alt", "")
+        chinese = re.search(r"[\u4e00-\u9fff]", alt) is not None
+        assert alt and chinese == (folder == "zh"), f"{folder}/graph-pictures.html: alt text {alt!r}"
+        svg = (page.parent / img["src"]).read_text(encoding="utf-8")
+        assert "Backward0" in svg, f"{img['src']} does not show autograd nodes"
