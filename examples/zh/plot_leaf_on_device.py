@@ -43,7 +43,7 @@ print("base.grad：", base.grad)
 torch.testing.assert_close(base.grad, 2 * base.detach())
 
 # %%
-# 解决方法一：直接在设备上创建
+# 解决办法一：直接在设备上创建
 # ----------------------------
 # 把 ``device``、``dtype`` 和 ``requires_grad`` 一起传给创建张量的函数。
 weight = torch.randn(3, device=device, dtype=torch.float64, requires_grad=True)
@@ -52,7 +52,7 @@ print("is_leaf：", weight.is_leaf)
 print("weight.grad：", weight.grad)
 
 # %%
-# 解决方法二：先转换，再 ``requires_grad_()``
+# 解决办法二：先转换，再 ``requires_grad_()``
 # -------------------------------------------
 # 适用于来自别处的张量：转换时还不需要梯度，不会被记录，结果就是叶子张量。
 weight = torch.randn(3).to(device, torch.float64).requires_grad_()

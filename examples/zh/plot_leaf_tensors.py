@@ -36,7 +36,7 @@ torch.testing.assert_close(weight.grad, 8 * weight.detach())
 # %%
 # 常见错误：原地更新叶子张量
 # --------------------------
-# 手写的梯度下降一步在自动求导记录期间原地修改了 ``weight``，PyTorch 会直接拦下。
+# 手写的一步梯度下降在自动求导记录期间原地修改了 ``weight``，PyTorch 直接拦了下来。
 import traceback
 
 try:
@@ -45,8 +45,8 @@ except RuntimeError:
     traceback.print_exc()
 
 # %%
-# 修正：在 ``torch.no_grad()`` 中更新
-# -----------------------------------
+# 解决办法：在 ``torch.no_grad()`` 中更新
+# ---------------------------------------
 # ``no_grad()`` 中的运算不会被记录，所以原地更新是允许的，``weight`` 也仍然是叶子张量。
 # ``optimizer.step()`` 替你做的正是这件事。
 with torch.no_grad():

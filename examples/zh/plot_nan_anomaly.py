@@ -8,7 +8,7 @@
 """
 
 # %%
-# 一个在零点梯度为 NaN 的距离
+# 在零向量处梯度为 NaN 的长度
 # ---------------------------
 # 向量的长度 ``sqrt(sum(x²))`` 作为数值没有问题，即使对零向量也是如此。
 import torch
@@ -52,8 +52,8 @@ print("sqrt(s) 在 s = 0 处的导数：", 0.5 / torch.sqrt(torch.tensor(0.0)))
 print("inf * 0：", torch.tensor(float("inf")) * 0)
 
 # %%
-# 修正：换用在零点安全的范数
-# --------------------------
+# 解决办法：换用在零点安全的范数
+# ------------------------------
 # ``torch.linalg.vector_norm`` 算出的长度相同，而它的反向传播给零向量的梯度是 0，
 # 而不是 ``inf * 0``。
 with torch.autograd.detect_anomaly():

@@ -52,7 +52,7 @@ except RuntimeError:
 print("判别器权重的版本：", discriminator.weight._version)
 
 # %%
-# 修正办法（一）：``step()`` 之后重新做前向传播
+# 解决办法（一）：``step()`` 之后重新做前向传播
 # ---------------------------------------------
 # 用更新后的判别器重新计算生成器的损失。
 opt_d.zero_grad()
@@ -67,7 +67,7 @@ opt_g.step()
 print("loss_d：", round(loss_d.item(), 4), "loss_g：", round(loss_g.item(), 4))
 
 # %%
-# 修正办法（二）：所有 ``backward()`` 都在任何 ``step()`` 之前
+# 解决办法（二）：所有 ``backward()`` 都在任何 ``step()`` 之前
 # ------------------------------------------------------------
 # ``inputs=`` 让每个损失的梯度只流向它自己那个模型的参数。
 score = discriminator(generator(noise))
