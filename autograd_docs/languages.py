@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sphinx.errors import ConfigError
 
@@ -48,8 +50,9 @@ def test_anomaly_warning_keeps_the_forward_line_and_drops_the_plumbing() -> None
     import torch.autograd.graph as graph
 
     path = graph.__file__
-    line = next(n for n, text in enumerate(open(path), 1) if "_execution_engine.run_backward(" in text)
-    source = open(path).read().splitlines()[line - 1].strip()
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "_execution_engine.run_backward(" in text)
+    source = lines[line - 1].strip()
     text = (
         f"{path}:{line}: UserWarning: Error detected in ExpBackward0. Traceback of forward call:\n"
         '  File "<frozen runpy>", line 88, in _run_code\n'

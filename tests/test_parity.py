@@ -85,7 +85,7 @@ def test_page_twins_have_the_same_code_and_labels(name: str) -> None:
         f"docs/en/{name} and docs/zh/{name} have different code blocks: "
         f"{[k for k, _ in en_blocks]} vs {[k for k, _ in zh_blocks]}"
     )
-    for number, (en_block, zh_block) in enumerate(zip(en_blocks, zh_blocks), start=1):
+    for number, (en_block, zh_block) in enumerate(zip(en_blocks, zh_blocks, strict=True), start=1):
         assert en_block == zh_block, (
             f"code block {number} ({en_block[0]}) differs between docs/en/{name} and docs/zh/{name}"
         )

@@ -8,7 +8,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from builtsite import FOLDERS, HTML_LANG, SITE, built_pages, require_site, search_index, soup, source_pages
+from builtsite import (
+    FOLDERS,
+    HTML_LANG,
+    SITE,
+    built_pages,
+    require_site,
+    search_index,
+    soup,
+    source_pages,
+)
 
 pytestmark = pytest.mark.usefixtures("built_site")
 
