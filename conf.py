@@ -45,6 +45,7 @@ nb_execution_show_tb = True  # the failing cell's traceback goes to the build lo
 sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "image_scrapers": (),  # examples print, they do not plot
+    "default_thumb_file": "docs/_static/gallery-thumbnail.png",  # a small autograd graph, not the logo
     "download_all_examples": True,
     "remove_config_comments": True,
     "show_memory": False,

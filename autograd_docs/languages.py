@@ -66,6 +66,8 @@ def configure(app: Sphinx, config: Config) -> None:
     gallery = config.sphinx_gallery_conf
     gallery["examples_dirs"] = str(root / "examples" / folder)
     gallery["gallery_dirs"] = GALLERY_DIR
+    if gallery.get("default_thumb_file"):
+        gallery["default_thumb_file"] = str(root / gallery["default_thumb_file"])
 
 
 def join_chinese_lines(text: str) -> str:
