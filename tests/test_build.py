@@ -51,7 +51,7 @@ PRINTS_TRACEBACK = "try:\n    raise ValueError('boom')\nexcept ValueError:\n    
 
 def tiny_build(tmp_path: Path, *, cell: str = "print(1 + 1)", body: str = "print(2)",
                expected_errors: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    for name in ("_templates", "_static", "locales"):
+    for name in ("_templates", "_static", "locales", "_root"):
         shutil.copytree(ROOT / "docs" / name, tmp_path / "docs" / name)
     shutil.copy(ROOT / "docs" / "search-dict.txt", tmp_path / "docs")
     conf = (ROOT / "conf.py").read_text(encoding="utf-8")
