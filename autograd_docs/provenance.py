@@ -56,9 +56,10 @@ def create_execution_cache(path: str) -> None:
     >>> sorted(p.name for p in folder.iterdir())
     ['__version__.txt', 'global.db']
     """
-    from jupyter_cache import get_cache
+    from jupyter_cache.cache.db import create_db
 
-    get_cache(path).db
+    Path(path).mkdir(parents=True, exist_ok=True)
+    create_db(path)
 
 
 def configure(app: Sphinx, config: Config) -> None:
