@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import re
+import resource
 import runpy
 import shutil
 import subprocess
@@ -44,7 +45,7 @@ CODE_EXAMPLE = ROOT / "examples" / "en" / "plot_training_loop.py"
 GENERATED = ["build", "docs/en/auto_examples", "docs/zh/auto_examples",
              "docs/en/sg_execution_times.rst", "docs/zh/sg_execution_times.rst"]  # fmt: skip
 
-CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```\s*$", re.M | re.S)
+CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 PAGE_EXECUTED = re.compile(r"Executing notebook using")  # MyST-NB, once per page it runs
 GALLERY_EXECUTED = re.compile(r"Sphinx-Gallery successfully executed (\d+) out of")
 LOGS: list[tuple[str, str]] = []  # (languages, log) of every build, written to build/bench/
@@ -81,7 +82,7 @@ def run_cell(source: str, namespace: dict) -> None:
     last = tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     if last is not None:
         tree.body.pop()
-    exec(compile(tree, "<cell>", "exec"), namespace)
+    exec(compile(tree, "<cell>", "exec"), namespace)  # noqa: S102 -- the page's own code
     if last is not None:
         value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
         if value is not None:
@@ -113,7 +114,7 @@ def floor_worker() -> None:
                 for source in cell_sources(page):
                     try:
                         run_cell(source, namespace)
-                    except Exception:  # the cells that teach an error raise it
+                    except Exception:  # noqa: BLE001 -- the cells that teach an error raise it
                         raised += 1
     end = time.perf_counter()
     print(json.dumps({
@@ -129,11 +130,21 @@ def floor_worker() -> None:
 
 def measure_floor() -> dict:
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}  # as a CPU build runs them
-    start = time.perf_counter()
+    cpu, start = children_cpu(), time.perf_counter()
     result = subprocess.run([sys.executable, __file__, "--floor-worker"], cwd=ROOT, env=env,
                             capture_output=True, text=True, check=True)  # fmt: skip
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, **json.loads(result.stdout.strip().splitlines()[-1])}
+    seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
+    return {"seconds": seconds, "cpu_seconds": cpu, **json.loads(result.stdout.strip().splitlines()[-1])}
+
+
+def children_cpu() -> float:
+    """CPU seconds of every finished child process (and theirs: kernels, readers).
+
+    Wall time on a shared machine grows with the others' load; CPU time much less,
+    so the table shows both.
+    """
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # -- Builds ----------------------------------------------------------------------------
@@ -155,16 +166,16 @@ def executed(log: str) -> dict:
 
 
 def build(*languages: str) -> dict:
-    start = time.perf_counter()
+    cpu, start = children_cpu(), time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "autograd_docs.build", *languages], cwd=ROOT,
-                            capture_output=True, text=True)  # fmt: skip
-    seconds = time.perf_counter() - start
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
     log = result.stdout + result.stderr
     LOGS.append((" ".join(languages) or "both", log))
     if result.returncode != 0:
         print(log[-4000:], file=sys.stderr)
         raise SystemExit(f"bench: `python -m autograd_docs.build {' '.join(languages)}` failed")
-    return {"seconds": seconds, **executed(log)}
+    return {"seconds": seconds, "cpu_seconds": cpu, **executed(log)}
 
 
 def clean_build(*languages: str) -> dict:
@@ -217,7 +228,7 @@ def machine() -> dict:
         "torch": metadata.version("torch"),
         "sphinx": metadata.version("sphinx"),
         "platform": platform.platform(),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -242,18 +253,26 @@ def targets(r: dict) -> list[dict]:
 
 
 def table(r: dict) -> str:
-    rows = [("measurement", "seconds", "re-executed (pages + examples)")]
+    rows = [("measurement", "wall s", "CPU s", "re-executed (pages + examples)")]
     f = r["floor"]
-    rows.append(("floor: all code once, one process", f"{f['seconds']:.1f}",
+    rows.append(("floor: all code once, one process", f"{f['seconds']:.1f}", f"{f['cpu_seconds']:.1f}",
                  f"{f['pages_with_code']} + {f['examples']} (torch import {f['import_torch_s']:.1f} s)"))
     for key, label in [("clean_en", "clean build, English"), ("clean_zh", "clean build, Chinese"),
                        ("clean_both", "clean build, both"), ("prose_edit", "prose edit, English"),
                        ("code_edit", "code edit, English")]:  # fmt: skip
         m = r[key]
-        rows.append((label, f"{m['seconds']:.1f}", f"{m['pages_executed']} + {m['examples_executed']}"))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        rows.append((label, f"{m['seconds']:.1f}", f"{m['cpu_seconds']:.1f}",
+                     f"{m['pages_executed']} + {m['examples_executed']}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "-+-".join("-" * w for w in widths))
+    m = r["machine"]
+    lines.append(f"\n{m['cores']} cores, Python {m['python']}, torch {m['torch']}, {m['date']}; "
+                 f"load average {m['load_average_at_start'][0]} at start, "
+                 f"{m['load_average_at_end'][0]} at end (other work on the machine slows every figure)")
+    one_cpu = max(r["clean_en"]["cpu_seconds"], r["clean_zh"]["cpu_seconds"])
+    lines.append(f"CPU time: both / one language {r['clean_both']['cpu_seconds'] / one_cpu:.2f}, "
+                 f"both / floor {r['clean_both']['cpu_seconds'] / f['cpu_seconds']:.2f}")
     lines.append("")
     for t in r["targets"]:
         value = f"{t['value']:.2f}" if isinstance(t["value"], float) else str(t["value"])
@@ -274,6 +293,7 @@ def main() -> None:
     print("bench: code edit...", flush=True)
     results["code_edit"] = edited_build(CODE_EXAMPLE, edit_code, "code")
     results["targets"] = targets(results)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "build.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     for number, (languages, log) in enumerate(LOGS, 1):
