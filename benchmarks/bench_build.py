@@ -237,11 +237,19 @@ def targets(r: dict) -> list[dict]:
     both = r["clean_both"]["seconds"]
     floor = r["floor"]["seconds"]
     prose, code = r["prose_edit"], r["code_edit"]
+    one_cpu = max(r["clean_en"]["cpu_seconds"], r["clean_zh"]["cpu_seconds"])
+    both_cpu, floor_cpu = r["clean_both"]["cpu_seconds"], r["floor"]["cpu_seconds"]
     return [
         {"target": "clean both <= 1.3 x clean one language", "value": both / one, "limit": 1.3,
          "met": both <= 1.3 * one},
         {"target": "clean both <= 3 x floor", "value": both / floor, "limit": 3.0,
          "met": both <= 3 * floor},
+        # The same two ratios in CPU seconds: a shared machine's load stretches wall time,
+        # and it stretches the single-process floor differently from a 2-reader build.
+        {"target": "clean both <= 1.3 x clean one language (CPU seconds)", "value": both_cpu / one_cpu,
+         "limit": 1.3, "met": both_cpu <= 1.3 * one_cpu},
+        {"target": "clean both <= 3 x floor (CPU seconds)", "value": both_cpu / floor_cpu, "limit": 3.0,
+         "met": both_cpu <= 3 * floor_cpu},
         {"target": "prose edit <= 10 s", "value": prose["seconds"], "limit": 10.0,
          "met": prose["seconds"] <= 10},
         {"target": "prose edit re-executes nothing", "value": prose["reexecuted"], "limit": 0,
@@ -270,9 +278,6 @@ def table(r: dict) -> str:
     lines.append(f"\n{m['cores']} cores, Python {m['python']}, torch {m['torch']}, {m['date']}; "
                  f"load average {m['load_average_at_start'][0]} at start, "
                  f"{m['load_average_at_end'][0]} at end (other work on the machine slows every figure)")
-    one_cpu = max(r["clean_en"]["cpu_seconds"], r["clean_zh"]["cpu_seconds"])
-    lines.append(f"CPU time: both / one language {r['clean_both']['cpu_seconds'] / one_cpu:.2f}, "
-                 f"both / floor {r['clean_both']['cpu_seconds'] / f['cpu_seconds']:.2f}")
     lines.append("")
     for t in r["targets"]:
         value = f"{t['value']:.2f}" if isinstance(t["value"], float) else str(t["value"])
