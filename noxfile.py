@@ -4,6 +4,8 @@ the environment for a fast loop.  Dependencies come from pyproject.toml's groups
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["docs"]
@@ -54,6 +56,14 @@ def doctests(session: nox.Session) -> None:
     if "--device" in session.posargs:
         env["AUTOGRAD_DOCS_DEVICE"] = session.posargs[session.posargs.index("--device") + 1]
     session.run("pytest", "docs", "autograd_docs", env=env)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Time the builds against the site's own code (each ``benchmarks/bench_*.py``, in order)."""
+    install(session, "docs")
+    for script in sorted(Path("benchmarks").glob("bench_*.py")):
+        session.run("python", str(script))
 
 
 @nox.session(default=False)

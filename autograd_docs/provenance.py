@@ -8,6 +8,7 @@ page kernels and examples, so a CPU build looks the same on every machine.
 from __future__ import annotations
 
 import os
+from importlib import metadata
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -33,6 +34,8 @@ def resolve_device() -> tuple[str, str]:
     device = requested_device()
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""  # inherited by the page kernels
+        # The installed version is torch.__version__; importing torch would cost every build ~1.5 s.
+        return device, metadata.version("torch")
     import torch  # after CUDA_VISIBLE_DEVICES, which torch reads once
 
     if device == "cuda" and not torch.cuda.is_available():
@@ -41,6 +44,22 @@ def resolve_device() -> tuple[str, str]:
             "build on a GPU runner or drop --device cuda"
         )
     return device, torch.__version__
+
+
+def create_execution_cache(path: str) -> None:
+    """Create the execution cache's database before ``-j`` starts the readers: two readers
+    that both find no cache race to create it, and one fails ("table settings already exists").
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "cpu"
+    >>> create_execution_cache(str(folder)); create_execution_cache(str(folder))
+    >>> sorted(p.name for p in folder.iterdir())
+    ['__version__.txt', 'global.db']
+    """
+    from jupyter_cache.cache.db import create_db
+
+    Path(path).mkdir(parents=True, exist_ok=True)
+    create_db(path)
 
 
 def configure(app: Sphinx, config: Config) -> None:
@@ -57,6 +76,7 @@ def configure(app: Sphinx, config: Config) -> None:
     }
     # One execution cache per device, shared by both languages: identical code runs once.
     config.nb_execution_cache_path = str(Path(app.confdir) / "build" / "jupyter_cache" / device)
+    create_execution_cache(config.nb_execution_cache_path)
     app.config.html_theme_options = {**config.html_theme_options, "announcement": "provenance"}
 
 

@@ -3,7 +3,8 @@
 The published address is one setting, ``autograd_site_url``.  Each language's pages
 link to their twin with ``hreflang`` (and to the chooser as ``x-default``), each
 language gets its own sitemap (sphinx-sitemap), and ``build/html`` gets the chooser,
-a bilingual 404 page, ``robots.txt`` and a sitemap index that lists both sitemaps.
+a bilingual 404 page, ``robots.txt``, a sitemap index that lists both sitemaps, and
+``.nojekyll``, without which GitHub Pages would not serve the ``_static`` folders.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def root_files(site: str) -> dict[str, str]:
 
     >>> files = root_files("https://example.org/notes/")
     >>> sorted(files)
-    ['robots.txt', 'sitemap.xml']
+    ['.nojekyll', 'robots.txt', 'sitemap.xml']
+    >>> files[".nojekyll"]
+    ''
     >>> print(files["robots.txt"])
     User-agent: *
     Sitemap: https://example.org/notes/sitemap.xml
@@ -48,6 +51,7 @@ def root_files(site: str) -> dict[str, str]:
     site = site.rstrip("/")
     entries = "".join(f"  <sitemap><loc>{site}/{name}/sitemap.xml</loc></sitemap>\n" for name in LANGUAGES)
     return {
+        ".nojekyll": "",  # GitHub Pages' Jekyll would drop every folder whose name starts with _
         "robots.txt": f"User-agent: *\nSitemap: {site}/sitemap.xml\n",
         "sitemap.xml": (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -58,7 +62,8 @@ def root_files(site: str) -> dict[str, str]:
 
 
 def write_root(app: Sphinx, exception: Exception | None) -> None:
-    """Write the chooser, the 404 page and the sitemap index next to the language folders."""
+    """Write the chooser, the 404 page, the sitemap index and ``.nojekyll`` next to the
+    language folders."""
     if exception is not None or app.builder.format != "html":
         return
     root = Path(app.outdir).parent
