@@ -272,7 +272,7 @@ def table(r: dict) -> str:
         rows.append((label, f"{m['seconds']:.1f}", f"{m['cpu_seconds']:.1f}",
                      f"{m['pages_executed']} + {m['examples_executed']}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     m = r["machine"]
     lines.append(f"\n{m['cores']} cores, Python {m['python']}, torch {m['torch']}, {m['date']}; "
