@@ -22,9 +22,9 @@ extensions = [
 templates_path = ["docs/_templates"]
 locale_dirs = ["../locales"]  # relative to docs/<lang>
 exclude_patterns = [
-    "auto_examples/*.ipynb",  # sphinx-gallery's notebooks are downloads, not pages to execute
-    "auto_examples/*.py",
-    "auto_examples/*.zip",
+    "auto_examples/**.ipynb",  # sphinx-gallery's notebooks are downloads, not pages to execute
+    "auto_examples/**.py",
+    "auto_examples/**.zip",
 ]
 root_doc = "index"
 nitpicky = True

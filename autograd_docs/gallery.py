@@ -60,8 +60,8 @@ def check_expected_errors(app: Sphinx) -> None:
     expected: dict[str, str] = app.config.autograd_expected_errors
     gallery = Path(app.srcdir) / GALLERY_DIR
     examples = Path(app.config.sphinx_gallery_conf["examples_dirs"])
-    for script in sorted(examples.glob("plot_*.py")):
-        rst = gallery / f"{script.stem}.rst"
+    for script in sorted(examples.rglob("plot_*.py")):
+        rst = gallery / script.relative_to(examples).with_suffix(".rst")
         if not rst.exists():
             continue  # sphinx-gallery reports examples it could not run
         text = rst.read_text(encoding="utf-8")
@@ -82,7 +82,7 @@ def check_expected_errors(app: Sphinx) -> None:
                 type="autograd",
                 subtype="expected-error",
             )
-    for name in sorted(set(expected) - {p.name for p in examples.glob("plot_*.py")}):
+    for name in sorted(set(expected) - {p.name for p in examples.rglob("plot_*.py")}):
         logger.warning(
             "autograd_expected_errors names %s, which is not an example", name, location=str(examples)
         )
@@ -130,7 +130,7 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
         return
     target = Path(app.outdir) / NOTEBOOKS_DIR
     target.mkdir(exist_ok=True)
-    for notebook in (Path(app.srcdir) / GALLERY_DIR).glob("plot_*.ipynb"):
+    for notebook in (Path(app.srcdir) / GALLERY_DIR).rglob("plot_*.ipynb"):
         shutil.copy2(notebook, target / notebook.name)
 
 

@@ -46,8 +46,8 @@ def twin_url(pagename: str, folder: str) -> str:
 
     >>> twin_url("leaf-tensors", "en")
     '../zh/leaf-tensors.html'
-    >>> twin_url("auto_examples/plot_leaf_tensors", "zh")
-    '../../en/auto_examples/plot_leaf_tensors.html'
+    >>> twin_url("auto_examples/graph/plot_leaf_tensors", "zh")
+    '../../../en/auto_examples/graph/plot_leaf_tensors.html'
     """
     up = "../" * (pagename.count("/") + 1)
     return f"{up}{twin_folder(folder)}/{pagename}.html"

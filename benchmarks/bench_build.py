@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
 PROSE_PAGE = ROOT / "docs" / "en" / "detach.md"
-CODE_EXAMPLE = ROOT / "examples" / "en" / "plot_training_loop.py"
+CODE_EXAMPLE = ROOT / "examples" / "en" / "gradients" / "plot_training_loop.py"
 GENERATED = ["build", "docs/en/auto_examples", "docs/zh/auto_examples",
              "docs/en/sg_execution_times.rst", "docs/zh/sg_execution_times.rst"]  # fmt: skip
 
@@ -98,7 +98,7 @@ def floor_worker() -> None:
     sys.path.insert(0, str(ROOT))
     from autograd_docs.gallery import reset_torch
 
-    examples = sorted((ROOT / "examples" / "en").glob("plot_*.py"))
+    examples = sorted((ROOT / "examples" / "en").rglob("plot_*.py"))
     pages = sorted((ROOT / "docs" / "en").glob("*.md"))
     raised = 0
     with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
@@ -184,7 +184,7 @@ def clean_build(*languages: str) -> dict:
 
 
 def example_outputs() -> dict[str, float]:
-    return {p.name: p.stat().st_mtime for p in (ROOT / "docs" / "en" / "auto_examples").glob("plot_*.rst")}
+    return {p.name: p.stat().st_mtime for p in (ROOT / "docs" / "en" / "auto_examples").rglob("plot_*.rst")}
 
 
 def edited_build(path: Path, edit, what: str) -> dict:

@@ -26,7 +26,8 @@ def require_site() -> None:
 def source_pages(folder: str) -> list[str]:
     """Page names (without suffix) a reader should find: every page and every example."""
     pages = [p.stem for p in (ROOT / "docs" / folder).glob("*.md")]
-    pages += [f"auto_examples/{p.stem}" for p in (ROOT / "examples" / folder).glob("plot_*.py")]
+    examples = ROOT / "examples" / folder
+    pages += [f"auto_examples/{p.relative_to(examples).with_suffix('').as_posix()}" for p in examples.rglob("plot_*.py")]
     pages.append("auto_examples/index")
     return sorted(pages)
 

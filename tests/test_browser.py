@@ -82,7 +82,7 @@ def test_chooser_without_javascript_shows_both_links(browser, server) -> None:
 
 
 @pytest.mark.parametrize(("start", "twin"), [("en", "zh"), ("zh", "en")])
-@pytest.mark.parametrize("name", ["leaf-tensors", "auto_examples/plot_leaf_tensors"])
+@pytest.mark.parametrize("name", ["leaf-tensors", "auto_examples/graph/plot_leaf_tensors"])
 def test_language_switch_opens_the_same_page(page, server, start: str, twin: str, name: str) -> None:
     page.goto(f"{server}/{start}/{name}.html")
     page.locator("a.autograd-twin").first.click()

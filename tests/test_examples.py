@@ -25,7 +25,7 @@ ALLOWED = {"torch"} | set(sys.stdlib_module_names)
 def downloads(suffix: str) -> list[Path]:
     found = []
     for folder in FOLDERS:
-        for example in sorted((ROOT / "examples" / folder).glob("plot_*.py")):
+        for example in sorted((ROOT / "examples" / folder).rglob("plot_*.py")):
             found += [p for p in (SITE / folder / "_downloads").glob(f"*/{example.stem}{suffix}")]
     return found
 
@@ -51,7 +51,7 @@ def notebook_code(path: Path) -> str:
 
 def test_every_example_offers_both_downloads() -> None:
     require_site()
-    expected = {(f, p.stem) for f in FOLDERS for p in (ROOT / "examples" / f).glob("plot_*.py")}
+    expected = {(f, p.stem) for f in FOLDERS for p in (ROOT / "examples" / f).rglob("plot_*.py")}
     for suffix in (".py", ".ipynb"):
         found = {(p.relative_to(SITE).parts[0], p.stem) for p in downloads(suffix)}
         assert expected <= found, f"no {suffix} download for: {sorted(expected - found)}"

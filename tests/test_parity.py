@@ -24,7 +24,7 @@ CELL_YAML = re.compile(r"\A---\n.*?^---\n", re.M | re.S)  # a cell's YAML metada
 
 
 def names(folder: str, pattern: str) -> set[str]:
-    return {p.name for p in (ROOT / folder).glob(pattern)}
+    return {p.relative_to(ROOT / folder).as_posix() for p in (ROOT / folder).rglob(pattern)}
 
 
 def code_shape(source: str) -> list[tuple[str, str]]:

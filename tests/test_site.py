@@ -141,11 +141,13 @@ def test_chinese_gallery_speaks_chinese() -> None:
 def test_every_example_offers_its_downloads(folder: str) -> None:
     gallery = SITE / folder / "auto_examples"
     missing = []
-    for example in (SITE.parent.parent / "examples" / folder).glob("plot_*.py"):
-        hrefs = {Path(a["href"]).name for a in soup(gallery / f"{example.stem}.html").select("a.download")}
+    examples = SITE.parent.parent / "examples" / folder
+    for example in examples.rglob("plot_*.py"):
+        page = gallery / example.relative_to(examples).with_suffix(".html")
+        hrefs = {Path(a["href"]).name for a in soup(page).select("a.download")}
         for wanted in (example.name, f"{example.stem}.ipynb", f"{example.stem}.zip"):
             if wanted not in hrefs:
-                missing.append(f"{folder}/auto_examples/{example.stem}.html: no download of {wanted}")
+                missing.append(f"{_relative(page)}: no download of {wanted}")
     index = {Path(a["href"]).name for a in soup(gallery / "index.html").select("a.download")}
     for archive in ("auto_examples_python.zip", "auto_examples_jupyter.zip"):
         if archive not in index:
