@@ -38,7 +38,7 @@ SITE = ROOT / "build" / "html"
 OUT = ROOT / "build" / "bench"
 FOLDERS = ("en", "zh")
 NOT_CONCEPTS = {"index", "errors", "glossary"}  # pages that list, not pages that teach
-BUDGET = 300_000  # bytes of HTML + CSS + JS + fonts, first load of a concept page
+BUDGET = 300_000  # bytes (KB = 1000 bytes) of HTML + CSS + JS + fonts, first load of a concept page
 LOADS = 7
 CODE = {"document", "stylesheet", "script", "font"}
 VIEWPORT = {"width": 1280, "height": 900}
@@ -78,7 +78,7 @@ def weigh(browser, url: str) -> dict[str, int]:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     responses = []
-    page.on("response", responses.append)
+    page.on("response", lambda response: responses.append(response))
     response = page.goto(url, wait_until="networkidle")
     if response is None or not response.ok:
         raise SystemExit(f"{url} did not load: {response and response.status}")
@@ -114,10 +114,12 @@ def machine(browser) -> dict[str, object]:
         names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
                  if line.startswith("model name")]  # fmt: skip
         cpu = names[0] if names else cpu
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], check=False, cwd=ROOT, capture_output=True, text=True)
     return {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": commit.stdout.strip() or None,
+        "uncommitted_changes": bool(dirty.stdout.strip()),
         "platform": platform.platform(),
         "cpu": cpu,
         "cpus": os.cpu_count(),

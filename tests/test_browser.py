@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-
 from builtsite import FOLDERS, HTML_LANG, ROOT, SITE, require_site, source_pages
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -309,19 +308,24 @@ WORST_CONTRAST_JS = """
   };
   const roots = [...document.querySelectorAll(selector)];
   let worst = null;
+  const check = (el, text, style) => {
+    const bg = background(el);
+    const fg = over(parse(style.color), bg);
+    const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    if (worst === null || ratio < worst.ratio) {
+      const rgb = (c) => `rgb(${c.slice(0, 3).map(Math.round).join(", ")})`;
+      worst = { ratio, text: text.trim().slice(0, 40), color: rgb(fg), background: rgb(bg) };
+    }
+  };
   for (const root of roots) {
+    const before = getComputedStyle(root, "::before");  // labels such as sphinx-gallery's "Out:"
+    if (/^".+"$/.test(before.content)) check(root, before.content, before);
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) {
       const el = walker.currentNode.parentElement;
       if (!walker.currentNode.textContent.trim() || el.getClientRects().length === 0) continue;
-      const bg = background(el);
-      const fg = over(parse(getComputedStyle(el).color), bg);
-      const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
-      const ratio = (hi + 0.05) / (lo + 0.05);
-      if (worst === null || ratio < worst.ratio) {
-        const rgb = (c) => `rgb(${c.slice(0, 3).map(Math.round).join(", ")})`;
-        worst = { ratio, text: walker.currentNode.textContent.trim().slice(0, 40), color: rgb(fg), background: rgb(bg) };
-      }
+      check(el, walker.currentNode.textContent, getComputedStyle(el));
     }
   }
   return { count: roots.length, worst };
@@ -343,7 +347,7 @@ READABLE = {
     "auto_examples/plot_two_optimizers": {
         "provenance banner": ".autograd-banner",
         "code block": "div.highlight-Python div.highlight pre",
-        "traceback (sphinx-gallery)": "div.sphx-glr-script-out pre",
+        "output and its label (sphinx-gallery)": "div.sphx-glr-script-out",
     },
 }
 SCREENSHOT_PAGES = {"index", "leaf-tensors", "auto_examples/plot_two_optimizers"}
@@ -402,8 +406,10 @@ AXE = Path(find_spec("axe_playwright_python").origin).parent / "axe.min.js" if f
 # of tokens, and most of axe's time.
 AXE_RUNS = [
     "axe.run({exclude: [['div.highlight']]}, {resultTypes: ['violations']})",
-    "document.querySelector('div.highlight') === null ? {violations: []} : axe.run({include: [['div.highlight']]},"
-    " {resultTypes: ['violations'], rules: {'color-contrast': {enabled: false}}})",
+    (
+        "document.querySelector('div.highlight') === null ? {violations: []} : axe.run("
+        "{include: [['div.highlight']]}, {resultTypes: ['violations'], rules: {'color-contrast': {enabled: false}}})"
+    ),
 ]
 
 
