@@ -7,7 +7,8 @@ One module per concern:
 - :mod:`.tracebacks`: readable tracebacks, and a check that taught errors still happen;
 - :mod:`.provenance`: the torch version and device that produced the outputs;
 - :mod:`.gallery`: per-example reset, expected errors, Chinese labels, Colab links;
-- :mod:`.publishing`: hreflang links, sitemaps, and the root files (chooser, 404).
+- :mod:`.publishing`: hreflang links, sitemaps, and the root files (chooser, 404);
+- :mod:`.accessibility`: what screen readers and keyboards need that the themes leave out.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import gallery, languages, provenance, publishing, search_zh, tracebacks
+from . import accessibility, gallery, languages, provenance, publishing, search_zh, tracebacks
 
 __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    for module in (languages, provenance, publishing, search_zh, tracebacks, gallery):
+    for module in (languages, provenance, publishing, search_zh, tracebacks, gallery, accessibility):
         module.setup(app)
-    return {"version": __version__, "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "env_version": 3, "parallel_read_safe": True, "parallel_write_safe": True}

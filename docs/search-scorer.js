@@ -7,7 +7,8 @@
  *    mention the words in a section title;
  * 2. a section whose whole title appears inside the query (the error index's
  *    headings are the messages), or that holds the whole query of three words or
- *    more, comes first, linked to that section.
+ *    more, comes first, linked to that section.  A Chinese heading that glosses the
+ *    message in full-width brackets ("message（释义）") matches by the message alone.
  */
 var Scorer = {
   objNameMatch: 11,
@@ -41,9 +42,11 @@ var Scorer = {
     const { alltitles, docnames, filenames, titles } = Search._index;
     const entries = [];
     for (const [title, places] of Object.entries(alltitles)) {
-      const words = normalize(title);
-      const inQuery = words.trim().split(" ").length >= 3 && pasted.includes(words);
-      if (!inQuery && !(long && words.includes(pasted))) continue;
+      const full = normalize(title);
+      const message = normalize(title.replace(/（[^（）]*）\s*$/u, ""));
+      const inQuery = message.trim().split(" ").length >= 3 && pasted.includes(message);
+      if (!inQuery && !(long && full.includes(pasted))) continue;
+      const words = inQuery ? message : full;
       for (const [file, id] of places) {
         const label = titles[file] === title ? title : `${titles[file]} > ${title}`;
         entries.push([docnames[file], label, id ? `#${id}` : "", null, 1000 + words.length, filenames[file], "title"]);

@@ -102,3 +102,12 @@ def test_requested_device(value: str, device: str) -> None:
 def test_unknown_device_is_refused() -> None:
     with pytest.raises(ConfigError, match="expected one of cpu, cuda"):
         requested_device({"AUTOGRAD_DOCS_DEVICE": "tpu"})
+
+
+def test_toctree_captions_get_the_heading_level_their_role_requires() -> None:
+    from autograd_docs.accessibility import level_captions
+
+    html = '<p class="caption" role="heading"><span class="caption-text">Concepts</span></p>'
+    assert level_captions(html) == (
+        '<p class="caption" role="heading" aria-level="2"><span class="caption-text">Concepts</span></p>'
+    )
