@@ -122,6 +122,8 @@ def rewrite_generated_page(app: Sphinx, docname: str, source: list[str]) -> None
         text = add_colab_link(text, colab_url(app.config, folder, stem), label)
     if folder == "zh":
         text = translate_labels(text)
+    if stem == "index" and docname != f"{GALLERY_DIR}/index":
+        text = ":nosearch:\n\n" + text  # a group's card list: search should lead to the examples
     source[0] = text
 
 

@@ -3,8 +3,8 @@
  *
  * Sphinx ranks pages by which query words appear in their titles and text.  Readers
  * here search with a concept ("leaf tensor", "梯度清零") or paste an error message, so:
- * 1. a page whose own title holds every query word comes before pages that only
- *    mention the words in a section title;
+ * 1. a page whose own title holds every query word comes first, then a section
+ *    whose title holds them all, before pages that merely mention the words;
  * 2. a section whose whole title appears inside the query (the error index's
  *    headings are the messages), or that holds the whole query of three words or
  *    more, comes first, linked to that section.  A Chinese heading that glosses the
@@ -24,9 +24,10 @@ var Scorer = {
     const [, title, anchor, , score] = result;
     const query = new URLSearchParams(window.location.search).get("q") || "";
     const words = splitQuery(query.toLowerCase()).filter((w) => w.length > 1);
-    const pageTitle = title.split(" > ")[0].toLowerCase();
-    const inTitle = words.length > 0 && words.every((w) => pageTitle.includes(w.replace(/s$/, "")));
-    return score + (inTitle ? (anchor ? 10 : 20) : 0);
+    const [page, section = ""] = title.toLowerCase().split(" > ");
+    const holds = (text) => words.length > 0 && words.every((w) => text.includes(w.replace(/s$/, "")));
+    if (holds(page)) return score + (anchor ? 10 : 20);
+    return score + (holds(section) ? 12 : 0);  // a section about exactly this, on another page
   },
 };
 

@@ -29,6 +29,7 @@ def source_pages(folder: str) -> list[str]:
     examples = ROOT / "examples" / folder
     pages += [f"auto_examples/{p.relative_to(examples).with_suffix('').as_posix()}" for p in examples.rglob("plot_*.py")]
     pages.append("auto_examples/index")
+    pages += [f"auto_examples/{group.name}/index" for group in examples.iterdir() if group.is_dir()]
     return sorted(pages)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+
 from builtsite import FOLDERS, HTML_LANG, ROOT, SITE, require_site, source_pages
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
