@@ -21,6 +21,7 @@ LANGUAGES: dict[str, tuple[str, str, str]] = {
     "zh": ("zh_CN", "zh-CN", "中文"),
 }
 GALLERY_DIR = "auto_examples"
+SITE_TITLES = {"en": "PyTorch Autograd Notes", "zh": "PyTorch 自动求导笔记"}
 CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
 # A line break inside a Chinese sentence: HTML would show it as a stray space.
 SOFT_BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}])")
@@ -63,6 +64,7 @@ def configure(app: Sphinx, config: Config) -> None:
             f"(got {config.language!r}); `nox -s docs` does this"
         )
     root = Path(app.confdir)
+    config.html_title = SITE_TITLES[folder]
     gallery = config.sphinx_gallery_conf
     gallery["examples_dirs"] = str(root / "examples" / folder)
     gallery["gallery_dirs"] = GALLERY_DIR
