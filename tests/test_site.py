@@ -176,3 +176,21 @@ def test_graph_pictures_are_drawn_with_alt_text_in_the_pages_language(folder: st
         assert alt and chinese == (folder == "zh"), f"{folder}/graph-pictures.html: alt text {alt!r}"
         svg = (page.parent / img["src"]).read_text(encoding="utf-8")
         assert "Backward0" in svg, f"{img['src']} does not show autograd nodes"
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_search_engines_find_each_page_and_its_twin(folder: str) -> None:
+    problems = []
+    sitemap = (SITE / folder / "sitemap.xml").read_text(encoding="utf-8")
+    for page in built_pages(folder):
+        name = page.relative_to(SITE / folder).as_posix()
+        links = {link["hreflang"]: link["href"] for link in soup(page).select('link[rel="alternate"][hreflang]')}
+        for lang, other in (("en", "en"), ("zh-CN", "zh")):
+            if not links.get(lang, "").endswith(f"/{other}/{name}"):
+                problems.append(f"{folder}/{name}: hreflang {lang} is {links.get(lang)!r}")
+        if "x-default" not in links:
+            problems.append(f"{folder}/{name}: no x-default alternate (the language chooser)")
+        if name != "404.html" and f"/{folder}/{name}" not in sitemap:
+            problems.append(f"{folder}/{name}: missing from {folder}/sitemap.xml")
+    assert (SITE / "sitemap.xml").exists() and (SITE / "404.html").exists(), "build/html lacks sitemap.xml or 404.html"
+    assert not problems, "\n".join(problems[:20])
