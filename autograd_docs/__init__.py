@@ -9,6 +9,9 @@ One module per concern:
 - :mod:`.gallery`: per-example reset, expected errors, Chinese labels, Colab links;
 - :mod:`.publishing`: hreflang links, sitemaps, and the root files (chooser, 404);
 - :mod:`.accessibility`: what screen readers and keyboards need that the themes leave out.
+
+Not Sphinx hooks: :mod:`.build` runs both builds (``python -m autograd_docs.build``), and
+:mod:`.graphs` draws the real autograd graph for the pages' cells.
 """
 
 from __future__ import annotations
