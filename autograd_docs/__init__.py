@@ -28,4 +28,4 @@ __version__ = "0.1.0"
 def setup(app: Sphinx) -> dict[str, Any]:
     for module in (languages, provenance, publishing, search_zh, tracebacks, gallery, accessibility):
         module.setup(app)
-    return {"version": __version__, "env_version": 4, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "env_version": 5, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -111,6 +111,19 @@ def add_colab_link(text: str, url: str, label: str) -> str:
     return text.replace(ZIP_CONTAINER, link + ZIP_CONTAINER, 1)
 
 
+THUMBNAIL_TITLE = re.compile(r'(<div class="sphx-glr-thumbnail-title">)(.*?)(</div>)')
+
+
+def plain_card_titles(text: str) -> str:
+    """Drop the inline-literal marks that sphinx-gallery leaves in a card's title when a
+    literal follows Chinese punctuation.
+
+    >>> plain_card_titles('<div class="sphx-glr-thumbnail-title">detach()、``.data`` 与 x</div>')
+    '<div class="sphx-glr-thumbnail-title">detach()、.data 与 x</div>'
+    """
+    return THUMBNAIL_TITLE.sub(lambda m: m[1] + m[2].replace("``", "") + m[3], text)
+
+
 def rewrite_generated_page(app: Sphinx, docname: str, source: list[str]) -> None:
     if not docname.startswith(f"{GALLERY_DIR}/"):
         return
@@ -122,6 +135,8 @@ def rewrite_generated_page(app: Sphinx, docname: str, source: list[str]) -> None
         text = add_colab_link(text, colab_url(app.config, folder, stem), label)
     if folder == "zh":
         text = translate_labels(text)
+    if stem == "index":
+        text = plain_card_titles(text)
     if stem == "index" and docname != f"{GALLERY_DIR}/index":
         text = ":nosearch:\n\n" + text  # a group's card list: search should lead to the examples
     source[0] = text

@@ -6,6 +6,7 @@ twin with the same name in the other folder, and the language switch links to it
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,11 @@ def configure(app: Sphinx, config: Config) -> None:
     gallery = config.sphinx_gallery_conf
     gallery["examples_dirs"] = str(root / "examples" / folder)
     gallery["gallery_dirs"] = GALLERY_DIR
+    if isinstance(gallery.get("subsection_order"), list):  # group names -> the paths it compares
+        examples = root / "examples" / folder
+        gallery["subsection_order"] = [
+            os.path.relpath(examples / name, app.srcdir) for name in gallery["subsection_order"]
+        ]
     if gallery.get("default_thumb_file"):
         gallery["default_thumb_file"] = str(root / gallery["default_thumb_file"])
 
