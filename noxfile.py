@@ -60,8 +60,8 @@ def doctests(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Time the builds against the site's own code (each ``benchmarks/bench_*.py``, in order)."""
-    install(session, "docs")
+    """Time the builds and weigh the pages (each ``benchmarks/bench_*.py``, in order)."""
+    install(session, "bench")
     for script in sorted(Path("benchmarks").glob("bench_*.py")):
         session.run("python", str(script))
 
