@@ -62,6 +62,36 @@ def create_execution_cache(path: str) -> None:
     create_db(path)
 
 
+# Runs in every page kernel (IPython startup file).  The kernel sends stdout in chunks
+# every 0.2 s; on a busy machine a chunk can end in the middle of a line, and MyST-NB's
+# stream merging then shows a line break that the code never printed.  With a long
+# interval each cell's output leaves in one piece, when the cell ends.
+KERNEL_STARTUP = """\
+import sys
+
+for stream in (sys.stdout, sys.stderr):
+    if hasattr(stream, "flush_interval"):
+        stream.flush_interval = 60.0
+"""
+
+
+def prepare_kernels(root: Path) -> None:
+    """Point the page kernels at an IPython folder whose startup file is KERNEL_STARTUP.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> prepare_kernels(folder)
+    >>> (folder / "profile_default" / "startup" / "00-whole-cell-output.py").exists()
+    True
+    >>> os.environ["IPYTHONDIR"] == str(folder)
+    True
+    """
+    startup = root / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-whole-cell-output.py").write_text(KERNEL_STARTUP, encoding="utf-8")
+    os.environ["IPYTHONDIR"] = str(root)  # inherited by the kernels MyST-NB starts
+
+
 def configure(app: Sphinx, config: Config) -> None:
     device, version = resolve_device()
     label = device.upper()
@@ -77,6 +107,7 @@ def configure(app: Sphinx, config: Config) -> None:
     # One execution cache per device, shared by both languages: identical code runs once.
     config.nb_execution_cache_path = str(Path(app.confdir) / "build" / "jupyter_cache" / device)
     create_execution_cache(config.nb_execution_cache_path)
+    prepare_kernels(Path(app.confdir) / "build" / "ipython")
     app.config.html_theme_options = {**config.html_theme_options, "announcement": "provenance"}
 
 
