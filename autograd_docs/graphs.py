@@ -17,7 +17,7 @@ LABELS = {
            "saved": "saved", "version": "version", "modified": "modified in place!",
            "freed": "freed by backward()",
            "detached": "detached: not in the graph"},
-    "zh": {"leaf": "叶子张量", "grad": "保存 .grad", "no_grad": "不保存 .grad", "retain": "retain_grad()",
+    "zh": {"leaf": "叶子张量", "grad": "保留 .grad", "no_grad": "无 .grad", "retain": "retain_grad()",
            "saved": "保存的张量", "version": "版本", "modified": "已被原地修改！",
            "freed": "已被 backward() 释放",
            "detached": "已分离：不在计算图中"},
