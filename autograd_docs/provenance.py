@@ -7,6 +7,7 @@ page kernels and examples, so a CPU build looks the same on every machine.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from importlib import metadata
 from pathlib import Path
@@ -92,6 +93,20 @@ def prepare_kernels(root: Path) -> None:
     os.environ["IPYTHONDIR"] = str(root)  # inherited by the kernels MyST-NB starts
 
 
+def execution_key(torch_version: str) -> str:
+    """What page outputs depend on besides their code: the torch release, the graph-drawing
+    helper the pages call, and the kernels' startup file.  jupyter-cache keys a page by its
+    code alone, so a new torch would otherwise keep showing the old torch's outputs.
+
+    >>> execution_key("2.13.0") == execution_key("2.13.0") != execution_key("2.14.0")
+    True
+    """
+    digest = hashlib.sha256(torch_version.encode())
+    digest.update((Path(__file__).parent / "graphs.py").read_bytes())
+    digest.update(KERNEL_STARTUP.encode())
+    return digest.hexdigest()[:12]
+
+
 def configure(app: Sphinx, config: Config) -> None:
     device, version = resolve_device()
     label = device.upper()
@@ -104,8 +119,10 @@ def configure(app: Sphinx, config: Config) -> None:
         "autograd_torch_version": version,
         "autograd_device": label,
     }
-    # One execution cache per device, shared by both languages: identical code runs once.
-    config.nb_execution_cache_path = str(Path(app.confdir) / "build" / "jupyter_cache" / device)
+    # One execution cache per device and torch, shared by both languages: identical code runs
+    # once.  Outputs also depend on things outside the cells' code, so they name the cache too.
+    cache = f"{device}-{execution_key(version)}"
+    config.nb_execution_cache_path = str(Path(app.confdir) / "build" / "jupyter_cache" / cache)
     create_execution_cache(config.nb_execution_cache_path)
     prepare_kernels(Path(app.confdir) / "build" / "ipython")
     app.config.html_theme_options = {**config.html_theme_options, "announcement": "provenance"}
