@@ -21,12 +21,11 @@ def _fresh_torch(namespace: dict) -> None:
     ``device`` set to the device the build asked for (AUTOGRAD_DOCS_DEVICE)."""
     import torch
 
+    from autograd_docs.gallery import fresh_torch
     from autograd_docs.provenance import resolve_device
 
     namespace["device"] = torch.device(resolve_device()[0])
-    torch.manual_seed(0)
-    torch.set_grad_enabled(True)
-    torch.autograd.set_detect_anomaly(False)
+    fresh_torch()
 
 
 pages = Sybil(

@@ -34,13 +34,18 @@ ZH_LABELS: list[tuple[str, str]] = [
 ]
 
 
-def reset_torch(gallery_conf: dict[str, Any], fname: str) -> None:
-    """Give every example the same fresh start, so outputs repeat build after build."""
+def fresh_torch() -> None:
+    """A new reader's session: the same seed, grad mode on, anomaly detection off."""
     import torch
 
     torch.manual_seed(0)
     torch.set_grad_enabled(True)
     torch.autograd.set_detect_anomaly(False)
+
+
+def reset_torch(gallery_conf: dict[str, Any], fname: str) -> None:
+    """Give every example the same fresh start, so outputs repeat build after build."""
+    fresh_torch()
     # Python shows a warning once per process; each example runs as if it were alone.
     for module in list(sys.modules.values()):
         registry = getattr(module, "__warningregistry__", None)

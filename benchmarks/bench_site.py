@@ -18,20 +18,16 @@ benchmark, not a test: it fails only if the site is missing or a page does not l
 from __future__ import annotations
 
 import datetime
-import functools
-import http.server
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+
+from autograd_docs.browser import CHROMIUM, launch, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "build" / "html"
@@ -42,28 +38,6 @@ BUDGET = 300_000  # bytes (KB = 1000 bytes) of HTML + CSS + JS + fonts, first lo
 LOADS = 7
 CODE = {"document", "stylesheet", "script", "font"}
 VIEWPORT = {"width": 1280, "height": 900}
-LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip  (the same as tests/test_browser.py)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-
-
 def pages() -> list[tuple[str, str, bool]]:
     """(folder, page name, is a concept page) for every page written in docs/<folder>."""
     return [
@@ -135,14 +109,13 @@ def machine(browser) -> dict[str, object]:
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
+    if CHROMIUM is None:
         raise SystemExit("Chromium is missing: apt-get install chromium")
     if not all((SITE / folder / "index.html").exists() for folder in FOLDERS):
         raise SystemExit("build/html is missing: run python -m autograd_docs.build first")
     rows = []
     with serve(SITE) as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        browser = launch(playwright)
         info = machine(browser)
         for folder, name, concept in pages():
             url = f"{server}/{folder}/{name}.html"
