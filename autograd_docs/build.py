@@ -18,7 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-from .graphs import GraphvizMissing, require_dot
 from .languages import LANGUAGES
 from .provenance import DEVICE_VARIABLE, DEVICES
 
@@ -41,10 +40,6 @@ def sphinx_command(folder: str, *, jobs: str = "auto", extra: tuple[str, ...] = 
 
 def build(folders: list[str], device: str = "cpu", extra: tuple[str, ...] = ()) -> dict[str, float]:
     """Build the given languages; return seconds per language.  Raises on a failed build."""
-    try:
-        require_dot()
-    except GraphvizMissing as missing:
-        raise SystemExit(str(missing)) from None
     env = {**os.environ, DEVICE_VARIABLE: device}
     seconds: dict[str, float] = {}
     for folder in folders:
