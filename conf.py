@@ -54,7 +54,7 @@ sphinx_gallery_conf = {
     "line_numbers": False,
     "reset_modules": ("autograd_docs.gallery.reset_torch",),
     "reset_modules_order": "before",
-    "subsection_order": ["graph", "gradients", "errors"],  # the reading order of the concept map
+    "subsection_order": ["graph", "gradients", "errors", "training", "advanced"],  # the reading order of the concept map
     "within_subsection_order": "FileNameSortKey",
     "abort_on_example_error": False,
     "write_computation_times": False,  # timings differ run to run; pages must not
