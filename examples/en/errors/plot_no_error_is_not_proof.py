@@ -2,9 +2,9 @@
 No error is not proof: four mistakes autograd does not catch
 ============================================================
 
-Autograd raises an error only when it notices something: a freed graph, or a saved
-tensor whose version changed. Many wrong orders change nothing it watches, and training
-goes on with wrong numbers. This example runs four of them, each next to the right order
+Autograd catches a wrong order only when it trips over something it checks: a freed
+graph, or a saved tensor whose version changed. Many wrong orders touch nothing it
+checks, and training goes on with wrong numbers. This example runs four of them, each next to the right order
 on the same seed, and prints how far apart the weights end up. Each case asserts that
 the two really differ, so a torch release that turns one of them into an error, or
 makes it correct, fails the build of this page.
@@ -64,7 +64,7 @@ weights_apart("step between the backward passes", train_two_heads(True), train_t
 # --------------------------------------------------------------------------
 # Without ``detach()``, ``loss_d.backward()`` also fills the generator's ``.grad``.
 # With both ``zero_grad()`` calls at the top of the loop, that gradient stays and is
-# added to the generator's own: the generator steps along the wrong direction.
+# added to the generator's own: the generator steps with the sum of both.
 def make_gan():
     torch.manual_seed(0)
     generator = nn.Linear(2, 3).to(device)
