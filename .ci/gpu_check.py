@@ -4,6 +4,9 @@
     CUDA_VISIBLE_DEVICES= python .ci/gpu_check.py run --device cpu --out cpu.json
     python .ci/gpu_check.py diff cpu.json cuda.json
 
+``--root DIR`` runs another checkout (a branch not merged yet); paths after the options
+run only those examples and pages.
+
 For a GPU machine that has torch but no Sphinx: it needs only the standard library and
 torch (and pygraphviz for the graph-pictures page, where installed).  Each example runs
 as a reader runs its download (``python -I`` in an empty folder); each page runs in its
@@ -136,7 +139,7 @@ def run_example(path: Path) -> dict:
 
 def page_in_child(path: Path, device: str) -> dict:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, __file__, "page", str(path), "--device", device],
+    done = subprocess.run([sys.executable, __file__, "page", str(path), "--device", device, "--root", str(ROOT)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
     if done.returncode != 0:
         return {"results": [], "problems": [f"page runner failed: {done.stderr[-2000:]}"]}
@@ -145,7 +148,7 @@ def page_in_child(path: Path, device: str) -> dict:
     return result
 
 
-def run_all(device: str, jobs: int) -> dict:
+def run_all(device: str, jobs: int, only: list[Path]) -> dict:
     import torch
 
     about = {"torch": torch.__version__, "device": device, "python": sys.version.split()[0],
@@ -156,6 +159,9 @@ def run_all(device: str, jobs: int) -> dict:
     work = {f"example {p.relative_to(ROOT)}": (run_example, p) for p in sorted(ROOT.glob("examples/*/*/plot_*.py"))}
     work |= {f"page {p.relative_to(ROOT)}": (page_in_child, p, device) for p in sorted(ROOT.glob("docs/*/*.md"))}
     work |= {f"page {p.relative_to(ROOT)}": (page_in_child, p, device) for p in sorted(ROOT.glob("docs/*/errors/*.md"))}
+    if only:
+        wanted = {str((ROOT / p).relative_to(ROOT)) for p in only}
+        work = {name: item for name, item in work.items() if name.split(" ", 1)[1] in wanted}
     items = {}
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         futures = {name: pool.submit(fn, *args) for name, (fn, *args) in work.items()}
@@ -185,26 +191,31 @@ def diff(first: dict, second: dict) -> int:
 
 
 def main() -> None:
+    global ROOT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run")
     run.add_argument("--device", choices=("cpu", "cuda"), required=True)
     run.add_argument("--out", type=Path, required=True)
     run.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
+    run.add_argument("--root", type=Path, default=ROOT)
+    run.add_argument("only", nargs="*", type=Path, help="examples and pages to run (default: all)")
     page = sub.add_parser("page")
     page.add_argument("path", type=Path)
     page.add_argument("--device", choices=("cpu", "cuda"), required=True)
+    page.add_argument("--root", type=Path, default=ROOT)
     compare = sub.add_parser("diff")
     compare.add_argument("first", type=Path)
     compare.add_argument("second", type=Path)
     args = parser.parse_args()
+    ROOT = getattr(args, "root", ROOT).resolve()
     if args.command == "page":
         sys.path.insert(0, str(ROOT))
         path = args.path.resolve()
         os.chdir(tempfile.mkdtemp())
         json.dump(run_page(path, args.device), sys.stdout, ensure_ascii=False)
     elif args.command == "run":
-        report = run_all(args.device, args.jobs)
+        report = run_all(args.device, args.jobs, args.only)
         args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
         problems = {n: r["problems"] for n, r in report["items"].items() if r.get("problems")}
         for name, found in problems.items():
