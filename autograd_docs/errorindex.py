@@ -360,10 +360,10 @@ def write_data(app: Sphinx, exception: Exception | None) -> None:
     data = [entries[slug].as_data(_title(app.env, slug)) for slug in sorted(entries)]
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    lines = ",\n".join(json.dumps(entry, ensure_ascii=False) for entry in data)  # one entry per line
     (static / DATA_FILE).write_text(
         f"// The error index's entries (autograd_docs.errorindex), for the error matcher.\n"
-        f"window.AUTOGRAD_ERRORS = {text};\n",
+        f"window.AUTOGRAD_ERRORS = [\n{lines}\n];\n",
         encoding="utf-8",
     )
 
