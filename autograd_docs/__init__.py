@@ -21,7 +21,16 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import accessibility, errorindex, gallery, languages, provenance, publishing, search_zh, tracebacks
+from . import (
+    accessibility,
+    errorindex,
+    gallery,
+    languages,
+    provenance,
+    publishing,
+    search_zh,
+    tracebacks,
+)
 
 __version__ = "0.1.0"
 
