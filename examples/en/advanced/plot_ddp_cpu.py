@@ -60,7 +60,7 @@ def launch(worker, *args, timeout=90):
     )
     deadline = time.monotonic() + timeout
     try:
-        while not context.join(timeout=1, grace_period=10):  # raises if a child failed
+        while not context.join(timeout=1):  # raises if a child failed
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{worker.__name__} ran longer than {timeout} s")
     except (TimeoutError, KeyboardInterrupt):

@@ -3,16 +3,16 @@
 ================================================================
 
 ``DistributedDataParallel``（分布式数据并行，DDP）在每个进程里运行模型的一份副本，并在
-``backward()`` 期间对各副本的梯度取平均。本脚本在一台 CPU 上用 gloo 后端启动两个进程，检查
-梯度是否取了平均，统计梯度累积时 ``no_sync()`` 省下的 allreduce 次数，然后触发 ``forward``
-未使用某个参数时的报错，并修正它。
+``backward()`` 期间对各副本的梯度取平均。本脚本在一台 CPU 上用 gloo 后端启动两个进程，
+检查梯度是否取了平均，统计梯度累积时 ``no_sync()`` 省下的 allreduce 次数，然后触发
+``forward`` 未使用某个参数时的报错，并修正它。
 """
 
 # %%
 # 启动两个进程
 # ------------
-# ``fork`` 复制当前进程，所以下面的工作函数不需要能被导入的文件。进程在 127.0.0.1 的一个
-# 空闲端口会合；超时和 ``finally`` 保证一切有时限、有清理。子进程不打印，只把结果交给父进程。
+# ``fork`` 复制当前进程，所以下面的工作函数不需要能被导入的文件。进程在 127.0.0.1
+# 的一个空闲端口会合；超时和 ``finally`` 保证一切有时限、有清理。子进程不打印，只把结果交给父进程。
 import datetime
 import socket
 import time
@@ -58,7 +58,7 @@ def launch(worker, *args, timeout=90):
     )
     deadline = time.monotonic() + timeout
     try:
-        while not context.join(timeout=1, grace_period=10):  # 有子进程出错时抛出异常
+        while not context.join(timeout=1):  # 有子进程出错时抛出异常
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{worker.__name__} ran longer than {timeout} s")
     except (TimeoutError, KeyboardInterrupt):
