@@ -59,3 +59,43 @@ var Scorer = {
     return [...results.filter((r) => !found.has(key(r))), ...entries];
   };
 })();
+
+// A Chinese question phrased like a blog title ("pytorch .backward()后grad为None") carries
+// words the answering page does not hold, and Sphinx keeps only the pages holding every
+// query word of three letters or more.  For a query with Chinese in it, the pages holding
+// some of its words follow, ranked by those words' weight: rare words count more, words
+// in a title twice as much.  They come after the pages that hold every word.
+(() => {
+  if (typeof Search === "undefined") return;
+  const perform = Search._performSearch;
+  const MIN_SHARE = 0.3;  // of the query's weight, so that one common word is not enough
+  Search._performSearch = (query, searchTerms, ...rest) => {
+    const results = perform(query, searchTerms, ...rest);
+    if (!/\p{Script=Han}/u.test(query) || !searchTerms || searchTerms.size < 2) return results;
+    const { terms, titleterms: titleTerms, docnames, titles, filenames } = Search._index;
+    const filesOf = (table, word) => {
+      if (!Object.prototype.hasOwnProperty.call(table, word)) return [];
+      const files = table[word];
+      return typeof files === "number" ? [files] : files;
+    };
+    const pages = docnames.length;
+    const scores = new Map();
+    let total = 0;
+    for (const word of searchTerms) {
+      const inText = filesOf(terms, word);
+      const inTitle = filesOf(titleTerms, word);
+      const df = new Set([...inText, ...inTitle]).size;
+      const weight = Math.log(1 + pages / Math.max(df, 1));
+      total += weight;
+      if (df === 0) continue;
+      for (const file of inText) scores.set(file, (scores.get(file) || 0) + weight);
+      for (const file of inTitle) scores.set(file, (scores.get(file) || 0) + weight);  // a title word counts twice
+    }
+    const held = new Set(results.map((r) => r[0]));
+    const partial = [...scores]
+      .filter(([file, score]) => score >= MIN_SHARE * total && !held.has(docnames[file]))
+      .map(([file, score]) => [docnames[file], titles[file], "", null, score / total, filenames[file], "text"])
+      .sort((a, b) => a[4] - b[4]);  // results are shown from the end
+    return [...partial, ...results];
+  };
+})();
