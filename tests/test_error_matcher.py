@@ -120,11 +120,12 @@ XSS = [
     '<a href="javascript:window.__pwned = 1">one of the variables needed for gradient computation has been '
     "modified by an inplace operation</a>",
 ]
-INJECTED = (
-    "() => ({pwned: window.__pwned === 1, "
-    "markup: document.querySelectorAll('main img[src=\"x\"], main script:not([src]), a[href^=\"javascript:\"], "
-    "[onerror]').length})"
-)
+INJECTED = """() => ({
+  pwned: window.__pwned === 1,
+  markup: [...document.querySelectorAll("*")].filter((e) =>
+    [...e.attributes].some((a) => a.value.includes("__pwned"))
+    || (e.tagName === "SCRIPT" && e.textContent.includes("__pwned"))).length,
+})"""  # any element, attribute or script the paste would have made
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
