@@ -22,7 +22,17 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import accessibility, error_matcher, errorindex, gallery, languages, provenance, publishing, search_zh, tracebacks
+from . import (
+    accessibility,
+    error_matcher,
+    errorindex,
+    gallery,
+    languages,
+    provenance,
+    publishing,
+    search_zh,
+    tracebacks,
+)
 
 __version__ = "0.1.0"
 

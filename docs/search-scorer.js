@@ -61,41 +61,40 @@ var Scorer = {
 })();
 
 // A Chinese question phrased like a blog title ("pytorch .backward()后grad为None") carries
-// words the answering page does not hold, and Sphinx keeps only the pages holding every
-// query word of three letters or more.  For a query with Chinese in it, the pages holding
-// some of its words follow, ranked by those words' weight: rare words count more, words
-// in a title twice as much.  They come after the pages that hold every word.
+// words the answering page does not hold, and Sphinx keeps only the pages holding every query
+// word of three letters or more (ranked by their single best word).  For a query with Chinese
+// in it, every page holding some of its words is ranked instead by the weight of the words it
+// holds: a word counts more the fewer pages hold it, and twice in a page's title.  A section
+// whose whole title is in the query (an error message) stays first.
 (() => {
   if (typeof Search === "undefined") return;
   const perform = Search._performSearch;
-  const MIN_SHARE = 0.3;  // of the query's weight, so that one common word is not enough
   Search._performSearch = (query, searchTerms, ...rest) => {
     const results = perform(query, searchTerms, ...rest);
-    if (!/\p{Script=Han}/u.test(query) || !searchTerms || searchTerms.size < 2) return results;
+    // a concept query ("梯度清零") keeps Sphinx's ranking; a question has more words
+    if (!/\p{Script=Han}/u.test(query) || !searchTerms || searchTerms.size < 3) return results;
     const { terms, titleterms: titleTerms, docnames, titles, filenames } = Search._index;
     const filesOf = (table, word) => {
       if (!Object.prototype.hasOwnProperty.call(table, word)) return [];
       const files = table[word];
       return typeof files === "number" ? [files] : files;
     };
-    const pages = docnames.length;
     const scores = new Map();
-    let total = 0;
     for (const word of searchTerms) {
       const inText = filesOf(terms, word);
       const inTitle = filesOf(titleTerms, word);
-      const df = new Set([...inText, ...inTitle]).size;
-      const weight = Math.log(1 + pages / Math.max(df, 1));
-      total += weight;
-      if (df === 0) continue;
-      for (const file of inText) scores.set(file, (scores.get(file) || 0) + weight);
-      for (const file of inTitle) scores.set(file, (scores.get(file) || 0) + weight);  // a title word counts twice
+      const held = new Set([...inText, ...inTitle]);
+      if (held.size === 0) continue;
+      const weight = Math.log(1 + docnames.length / held.size);
+      for (const file of held) scores.set(file, (scores.get(file) || 0) + weight);
+      for (const file of inTitle) scores.set(file, scores.get(file) + weight);
     }
-    const held = new Set(results.map((r) => r[0]));
-    const partial = [...scores]
-      .filter(([file, score]) => score >= MIN_SHARE * total && !held.has(docnames[file]))
-      .map(([file, score]) => [docnames[file], titles[file], "", null, score / total, filenames[file], "text"])
+    const first = results.filter((r) => r[4] >= 1000);  // whole titles found in the query
+    const shown = new Set(first.map((r) => r[0]));
+    const ranked = [...scores]
+      .filter(([file]) => !shown.has(docnames[file]))
+      .map(([file, score]) => [docnames[file], titles[file], "", null, score, filenames[file], "text"])
       .sort((a, b) => a[4] - b[4]);  // results are shown from the end
-    return [...partial, ...results];
+    return [...ranked, ...first];
   };
 })();
