@@ -64,7 +64,8 @@ var Scorer = {
 // words the answering page does not hold, and Sphinx keeps only the pages holding every query
 // word of three letters or more (ranked by their single best word).  For a query with Chinese
 // in it, every page holding some of its words is ranked instead by the weight of the words it
-// holds: a word counts more the fewer pages hold it, and twice in a page's title.  A section
+// holds: a word counts more the fewer pages hold it (squared idf), and twice in the page's own
+// title (not a section's: most sections' titles hold "backward" or "grad").  A section
 // whose whole title is in the query (an error message) stays first.
 (() => {
   if (typeof Search === "undefined") return;
@@ -72,7 +73,7 @@ var Scorer = {
   Search._performSearch = (query, searchTerms, ...rest) => {
     const results = perform(query, searchTerms, ...rest);
     // a concept query ("梯度清零") keeps Sphinx's ranking; a question has more words
-    if (!/\p{Script=Han}/u.test(query) || !searchTerms || searchTerms.size < 3) return results;
+    if (!/\p{Script=Han}/u.test(query) || !searchTerms || searchTerms.size < 2) return results;
     const { terms, titleterms: titleTerms, docnames, titles, filenames } = Search._index;
     const filesOf = (table, word) => {
       if (!Object.prototype.hasOwnProperty.call(table, word)) return [];
@@ -85,9 +86,11 @@ var Scorer = {
       const inTitle = filesOf(titleTerms, word);
       const held = new Set([...inText, ...inTitle]);
       if (held.size === 0) continue;
-      const weight = Math.log(1 + docnames.length / held.size);
+      const weight = Math.log(1 + docnames.length / held.size) ** 2;  // squared: a rare word outweighs several common ones
       for (const file of held) scores.set(file, (scores.get(file) || 0) + weight);
-      for (const file of inTitle) scores.set(file, scores.get(file) + weight);
+      for (const file of inTitle) {
+        if (titles[file].toLowerCase().includes(word)) scores.set(file, scores.get(file) + weight);
+      }
     }
     const first = results.filter((r) => r[4] >= 1000);  // whole titles found in the query
     const shown = new Set(first.map((r) => r[0]));
