@@ -31,7 +31,7 @@
     "runtimeerror userwarning warning error exception traceback recent call last most file " +
     "line module raise return self torch cuda none true false"
   ).split(" "));
-  const SYNONYMS = { variable: "tensor", gradient: "grad", inferences: "inference" };
+  const SYNONYMS = { variable: "tensor", gradient: "grad" };  // old and reworded messages
 
   // Prompts and frames, in their one-line (glued) form too.
   const NOISE = [
