@@ -2,13 +2,17 @@
  * Search ranking for this site (conf.py: html_search_scorer), in both languages.
  *
  * Sphinx ranks pages by which query words appear in their titles and text.  Readers
- * here search with a concept ("leaf tensor", "梯度清零") or paste an error message, so:
+ * here search with a concept ("leaf tensor", "梯度清零"), paste an error message (the error
+ * matcher, docs/_static/error-matcher.js, names its entry above these results), or ask a
+ * question in Chinese, so:
  * 1. a page whose own title holds every query word comes first, then a section
  *    whose title holds them all, before pages that merely mention the words;
  * 2. a section whose whole title appears inside the query (the error index's
  *    headings are the messages), or that holds the whole query of three words or
  *    more, comes first, linked to that section.  A Chinese heading that glosses the
- *    message in full-width brackets ("message（释义）") matches by the message alone.
+ *    message in full-width brackets ("message（释义）") matches by the message alone;
+ * 3. a query with Chinese and two words or more is ranked by how rare the words a page
+ *    holds are, not only among pages that hold every word (see the last block).
  */
 var Scorer = {
   objNameMatch: 11,
