@@ -25,13 +25,16 @@ var Scorer = {
   partialTerm: 2,
 
   score: (result) => {
-    const [, title, anchor, , score] = result;
+    const [docname, title, anchor, , score] = result;
     const query = new URLSearchParams(window.location.search).get("q") || "";
     const words = splitQuery(query.toLowerCase()).filter((w) => w.length > 1);
     const [page, section = ""] = title.toLowerCase().split(" > ");
     const holds = (text) => words.length > 0 && words.every((w) => text.includes(w.replace(/s$/, "")));
-    if (holds(page)) return score + (anchor ? 10 : 20);
-    return score + (holds(section) ? 12 : 0);  // a section about exactly this, on another page
+    // a concept of one or two words ("叶子张量") belongs to its concept page, before the error
+    // entries whose messages mention it; a pasted message is longer
+    const entry = docname.startsWith("errors/") && words.length <= 2 ? -5 : 0;
+    if (holds(page)) return score + entry + (anchor ? 10 : 20);
+    return score + entry + (holds(section) ? 12 : 0);  // a section about exactly this, on another page
   },
 };
 
