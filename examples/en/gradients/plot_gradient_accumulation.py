@@ -50,7 +50,8 @@ accumulated = [p.grad.clone() for p in model.parameters()]
 # The same gradients
 # ------------------
 # Equal up to float rounding, since the sums are done in a different order. The exact
-# difference depends on the device, so we print whether it stays below ``1e-6``.
+# difference can change from one device to another, so we print whether it stays below
+# ``1e-6``.
 for acc, full in zip(accumulated, full_batch):
     torch.testing.assert_close(acc, full)
 max_diff = max((acc - full).abs().max().item() for acc, full in zip(accumulated, full_batch))

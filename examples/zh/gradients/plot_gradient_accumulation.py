@@ -48,7 +48,7 @@ accumulated = [p.grad.clone() for p in model.parameters()]
 # %%
 # 梯度相同
 # --------
-# 求和的顺序不同，所以两者只在浮点舍入误差范围内相等。具体的误差因设备而异，
+# 求和的顺序不同，所以两者只在浮点舍入误差范围内相等。具体的误差可能随设备而变，
 # 所以这里只打印它是否低于 ``1e-6``。
 for acc, full in zip(accumulated, full_batch):
     torch.testing.assert_close(acc, full)
