@@ -69,6 +69,8 @@ autograd_expected_errors = {
     "plot_two_optimizers.py": "is at version 2; expected version 1 instead",
     "plot_inplace_anomaly.py": "modified by an inplace operation",
     "plot_nan_anomaly.py": "returned nan values in its 0th output",
+    "plot_train_eval_modes.py": "Inplace update to inference tensor outside InferenceMode",
+    "plot_truncated_bptt.py": "Trying to backward through the graph a second time",
 }
 
 # -- Where the site is published (a fork changes these two lines) -------------------
