@@ -95,6 +95,7 @@ for epoch in range(5):
 # that bookkeeping costs on the machine that ran this example.
 import time
 
+
 def timed(recording):
     start = time.perf_counter()
     model.eval()

@@ -93,6 +93,7 @@ for epoch in range(5):
 # 所花的时间。
 import time
 
+
 def timed(recording):
     start = time.perf_counter()
     model.eval()
