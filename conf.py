@@ -71,6 +71,8 @@ autograd_expected_errors = {
     "plot_nan_anomaly.py": "returned nan values in its 0th output",
     "plot_ddp_cpu.py": "Expected to have finished reduction in the prior iteration",
     "plot_per_sample_gradients.py": "backward() called inside a functorch transform",
+    "plot_train_eval_modes.py": "Inplace update to inference tensor outside InferenceMode",
+    "plot_truncated_bptt.py": "Trying to backward through the graph a second time",
 }
 
 # -- Where the site is published (a fork changes these two lines) -------------------
