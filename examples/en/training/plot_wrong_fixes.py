@@ -2,11 +2,11 @@
 Fixes that silence an error: what they do to a training loop
 ============================================================
 
-Three popular answers to autograd errors make the error go away: setting
-``loss.requires_grad = True``, computing the loss in NumPy with ``numpy(force=True)``,
-and passing ``retain_graph=True`` to every ``backward()``. This example trains the same
-small model with each of them and with the correct loop, and measures what each one
-breaks.
+Popular answers to autograd errors make the error go away: setting
+``loss.requires_grad = True``, after a ``no_grad()`` block or after rebuilding the loss
+from ``loss.item()`` (which is what a loss computed in NumPy comes down to), and passing
+``retain_graph=True`` to every ``backward()``. This example trains the same small model
+with each of them and with the correct loop, and measures what each one breaks.
 """
 
 # %%
@@ -16,7 +16,6 @@ breaks.
 # copied from an evaluation helper. ``backward()`` finds no graph.
 import traceback
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -67,9 +66,8 @@ def requires_grad_fix(model):
     return loss
 
 
-def numpy_fix(model):
-    pred = model(inputs).numpy(force=True)
-    loss = np.mean((pred - targets.numpy(force=True)) ** 2)
+def item_fix(model):
+    loss = F.mse_loss(model(inputs), targets).item()
     return torch.tensor(loss, device=device, requires_grad=True)
 
 
@@ -77,13 +75,14 @@ def numpy_fix(model):
 # The loss after 20 steps
 # -----------------------
 # Both "fixes" start from the same loss as the correct loop and never leave it: the
-# parameters get no gradient, so ``step()`` has nothing to apply.
+# parameters get no gradient, so ``step()`` has nothing to apply. A tensor rebuilt from
+# ``loss.item()`` is a new leaf with no history, like the loss under ``no_grad()``.
 results = {name: train(fn) for name, fn in
-           [("correct", correct), ("requires_grad", requires_grad_fix), ("numpy", numpy_fix)]}
+           [("correct", correct), ("requires_grad", requires_grad_fix), ("item", item_fix)]}
 for name, (first, last, missing) in results.items():
     print(f"{name:>13}: loss {first:.4f} -> {last:.4f}, no gradient: {missing}")
 
-for name in ("requires_grad", "numpy"):
+for name in ("requires_grad", "item"):
     first, last, missing = results[name]
     assert first == last and missing == ["weight", "bias"]
 

@@ -2,10 +2,10 @@
 压下报错的“修复”：它们对训练循环做了什么
 =========================================
 
-有三种流行的回答能让自动求导（autograd）的报错消失：设置 ``loss.requires_grad = True``、
-用 ``numpy(force=True)`` 在 NumPy 里计算损失，以及给每次 ``backward()`` 都传入
-``retain_graph=True``。本示例分别用这三种写法和正确的训练循环训练同一个小模型，
-量出每种写法破坏了什么。
+有几种流行的回答能让自动求导（autograd）的报错消失：在 ``no_grad()`` 代码块之后，
+或者用 ``loss.item()`` 重新构造损失之后（在 NumPy 里计算损失，归根结底就是这样），设置
+``loss.requires_grad = True``；以及给每次 ``backward()`` 都传入 ``retain_graph=True``。
+本示例分别用这些写法和正确的训练循环训练同一个小模型，量出每种写法破坏了什么。
 """
 
 # %%
@@ -15,7 +15,6 @@
 # ``backward()`` 找不到计算图。
 import traceback
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -66,9 +65,8 @@ def requires_grad_fix(model):
     return loss
 
 
-def numpy_fix(model):
-    pred = model(inputs).numpy(force=True)
-    loss = np.mean((pred - targets.numpy(force=True)) ** 2)
+def item_fix(model):
+    loss = F.mse_loss(model(inputs), targets).item()
     return torch.tensor(loss, device=device, requires_grad=True)
 
 
@@ -76,13 +74,14 @@ def numpy_fix(model):
 # 20 步之后的损失
 # ---------------
 # 两种“修复”的起始损失和正确的训练循环相同，之后就再没变过：参数拿不到梯度，
-# ``step()`` 没有东西可以更新。
+# ``step()`` 没有东西可以更新。由 ``loss.item()`` 重新构造的张量是一个没有历史的新叶子张量，
+# 和 ``no_grad()`` 下算出的损失一样。
 results = {name: train(fn) for name, fn in
-           [("correct", correct), ("requires_grad", requires_grad_fix), ("numpy", numpy_fix)]}
+           [("correct", correct), ("requires_grad", requires_grad_fix), ("item", item_fix)]}
 for name, (first, last, missing) in results.items():
     print(f"{name:>13}：损失 {first:.4f} -> {last:.4f}，没有梯度的参数：{missing}")
 
-for name in ("requires_grad", "numpy"):
+for name in ("requires_grad", "item"):
     first, last, missing = results[name]
     assert first == last and missing == ["weight", "bias"]
 
