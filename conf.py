@@ -81,6 +81,7 @@ autograd_notebooks_branch = "gh-pages"  # the branch the deploy workflow publish
 html_theme = "furo"
 html_static_path = ["docs/_static"]
 html_css_files = ["autograd.css"]
+html_favicon = "docs/_static/favicon.svg"  # an autograd graph; build/html/favicon.ico is its bitmap twin
 # html_title is the site name in the page's language: autograd_docs.languages.SITE_TITLES
 html_last_updated_fmt = None
 html_copy_source = False
