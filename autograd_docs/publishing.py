@@ -74,6 +74,28 @@ def add_description(app: Sphinx, pagename: str, templatename: str, context: dict
         context["metatags"] = context.get("metatags", "") + f'\n<meta name="description" content="{escape(text)}">'
 
 
+def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """Queue every page for sphinx-sitemap, not only those this build wrote.
+
+    sphinx-sitemap collects the pages as they are written, so after an incremental build
+    its sitemap would list only the pages that changed."""
+    from sphinx_sitemap import is_excluded
+
+    links = getattr(app, "sitemap_links", None)
+    if exception is not None or links is None:
+        return
+    queued = []
+    while not links.empty():
+        queued.append(links.get_nowait())
+    listed = {link for link, _ in queued}
+    for docname in sorted(app.env.found_docs):
+        link = f"{docname}{app.config.html_file_suffix or '.html'}"
+        if link not in listed and not is_excluded(link, app.config.sitemap_excludes):
+            queued.append((link, None))
+    for item in queued:
+        links.put(item)
+
+
 def root_files(site: str) -> dict[str, str]:
     """The files of ``build/html`` itself, for a site published at ``site``.
 
@@ -122,3 +144,4 @@ def setup(app: Sphinx) -> None:
     app.connect("html-page-context", add_alternates)
     app.connect("html-page-context", add_description)
     app.connect("build-finished", write_root)
+    app.connect("build-finished", complete_sitemap, priority=400)  # before sphinx-sitemap writes it
