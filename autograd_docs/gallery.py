@@ -59,33 +59,80 @@ def translate_labels(text: str) -> str:
     return text
 
 
+# How sphinx-gallery writes the page of an example that raised (gen_rst.handle_exception);
+# the tracebacks that examples print themselves are in ``code-block:: none``.
+GALLERY_FAILURE = ".. rst-class:: sphx-glr-script-out\n\n.. code-block:: pytb\n"
+
+
+def generated_pages(app: Sphinx) -> list[tuple[Path, Path]]:
+    """(example source, the page sphinx-gallery generated from it) for every example."""
+    gallery = Path(app.srcdir) / GALLERY_DIR
+    examples = Path(app.config.sphinx_gallery_conf["examples_dirs"])
+    return [
+        (script, gallery / script.relative_to(examples).with_suffix(".rst"))
+        for script in sorted(examples.rglob("plot_*.py"))
+    ]
+
+
+def failure(text: str, message: str | None) -> str | None:
+    r"""What is wrong with an example's generated page ``text``, or None.  ``message`` is
+    the error it teaches (``autograd_expected_errors``), None when it teaches none.
+
+    >>> failure("Out:\n 2", None) is None
+    True
+    >>> failure("Traceback (most recent call last):\nValueError: boom", None)
+    'example printed a traceback but is not listed in autograd_expected_errors'
+    >>> failure("Traceback (most recent call last):\nValueError: boom", "ValueError: boom") is None
+    True
+    >>> failure(GALLERY_FAILURE + "    Traceback (most recent call last):", None)
+    'the example raised (sphinx-gallery shows the traceback above)'
+    """
+    if GALLERY_FAILURE in text:
+        return "the example raised (sphinx-gallery shows the traceback above)"
+    if message is None and TRACEBACK_START in text:
+        return "example printed a traceback but is not listed in autograd_expected_errors"
+    if message is not None and (TRACEBACK_START not in text or message not in text):
+        return (
+            f"example no longer raises the error it teaches: {message!r} "
+            "(update the example or autograd_expected_errors)"
+        )
+    return None
+
+
+def forget_failed_runs(app: Sphinx) -> None:
+    """Re-run every example whose generated page shows a failure, before sphinx-gallery
+    looks at its checksums.
+
+    sphinx-gallery (0.22) skips an example whose source matches the ``.md5`` of its last
+    passing run.  An example that raises gets a page with the traceback but keeps that
+    old ``.md5``, so once the author reverts the mistake the checksum matches again and
+    the stale failing page would stay, failing every build.  Without its ``.md5`` the
+    example runs again.  Also for pages that :func:`check_expected_errors` rejected."""
+    expected: dict[str, str] = app.config.autograd_expected_errors
+    for script, rst in generated_pages(app):
+        checksum = rst.with_suffix(".py.md5")
+        if checksum.exists() and rst.exists() and failure(rst.read_text(encoding="utf-8"), expected.get(script.name)):
+            logger.info("re-running %s: its last run failed", script.name)
+            checksum.unlink()
+
+
 def check_expected_errors(app: Sphinx) -> None:
     """Every example listed in ``autograd_expected_errors`` prints a traceback with its
     message; no other example prints one.  Runs on every build, cached examples too."""
     expected: dict[str, str] = app.config.autograd_expected_errors
-    gallery = Path(app.srcdir) / GALLERY_DIR
     examples = Path(app.config.sphinx_gallery_conf["examples_dirs"])
-    for script in sorted(examples.rglob("plot_*.py")):
-        rst = gallery / script.relative_to(examples).with_suffix(".rst")
+    for script, rst in generated_pages(app):
         if not rst.exists():
             continue  # sphinx-gallery reports examples it could not run
-        text = rst.read_text(encoding="utf-8")
-        message = expected.get(script.name)
-        if message is None and TRACEBACK_START in text:
+        problem = failure(rst.read_text(encoding="utf-8"), expected.get(script.name))
+        if problem is not None:
+            rst.with_suffix(".py.md5").unlink(missing_ok=True)  # never skipped as current: it runs again
             logger.warning(
-                "example printed a traceback but is not listed in autograd_expected_errors",
+                "%s",
+                problem,
                 location=str(script),
                 type="autograd",
-                subtype="unexpected-error",
-            )
-        elif message is not None and (TRACEBACK_START not in text or message not in text):
-            logger.warning(
-                "example no longer raises the error it teaches: %r "
-                "(update the example or autograd_expected_errors)",
-                message,
-                location=str(script),
-                type="autograd",
-                subtype="expected-error",
+                subtype="expected-error" if script.name in expected else "unexpected-error",
             )
     for name in sorted(set(expected) - {p.name for p in examples.rglob("plot_*.py")}):
         logger.warning(
@@ -158,6 +205,7 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> None:
     app.add_config_value("autograd_expected_errors", {}, "env", types=(dict,))
+    app.connect("builder-inited", forget_failed_runs, priority=400)  # before the gallery runs
     app.connect("builder-inited", check_expected_errors, priority=900)  # after the gallery ran
     app.add_config_value("autograd_repository", "", "html", types=(str,))
     app.add_config_value("autograd_notebooks_branch", "gh-pages", "html", types=(str,))

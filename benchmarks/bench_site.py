@@ -2,7 +2,8 @@
 
     python benchmarks/bench_site.py          # after a build (python -m autograd_docs.build)
 
-Serves ``build/html`` on loopback and drives Debian's Chromium through Playwright.  For
+Serves ``build/html`` on loopback and drives Chromium through Playwright (a system
+Chromium, else Playwright's own: :mod:`autograd_docs.browser`).  For
 each page of both languages (concept pages, the home page, the error index, the glossary):
 
 - weight: the uncompressed bytes of the HTML, CSS, JS and fonts the page requests on its
@@ -27,7 +28,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from autograd_docs.browser import CHROMIUM, launch, serve
+from autograd_docs.browser import cjk_font_missing, find_browser, launch, missing, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "build" / "html"
@@ -101,6 +102,8 @@ def machine(browser) -> dict[str, object]:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "chromium": browser.version,
+        "browser": find_browser(),  # a system Chromium, or Playwright's own
+        "cjk_font": cjk_font_missing(browser) is None,  # without one, Chinese pages draw empty boxes
         "playwright": metadata.version("playwright"),
         "loads_per_page": LOADS,
         "viewport": VIEWPORT,
@@ -111,8 +114,8 @@ def machine(browser) -> dict[str, object]:
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    if CHROMIUM is None:
-        raise SystemExit("Chromium is missing: apt-get install chromium")
+    if (why := missing()) is not None:
+        raise SystemExit(why)
     if not all((SITE / folder / "index.html").exists() for folder in FOLDERS):
         raise SystemExit("build/html is missing: run python -m autograd_docs.build first")
     rows = []
@@ -145,6 +148,8 @@ def main() -> int:
     print(f"\nconcept pages: heaviest {max(r['weight_bytes'] for r in concepts) / 1000:.1f} KB "
           f"(budget {BUDGET / 1000:.0f} KB), median load {statistics.median(r['load_ms_median'] for r in concepts):.0f} ms; "
           f"{'over budget: ' + ', '.join(over) if over else 'none over budget'}")  # fmt: skip
+    if not info["cjk_font"]:
+        print("note: no CJK font here (apt-get install fonts-noto-cjk): the Chinese pages' times exclude real glyphs")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "site.json").write_text(json.dumps({"machine": info, "pages": rows}, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {(OUT / 'site.json').relative_to(ROOT)}")

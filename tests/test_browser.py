@@ -1,4 +1,10 @@
-"""The built site in a real browser: Playwright driving Debian's Chromium over loopback."""
+"""The built site in a real browser: Playwright driving Chromium over loopback.
+
+The browser is a system Chromium, else Playwright's own (see :mod:`autograd_docs.browser`).
+Without one, this whole file is skipped with one line that names the command to install
+one; under ``CI=true`` (``.ci/run``, GitHub Actions) that is a failure instead.  The same
+holds for a CJK font, which the screenshots and contrast checks of Chinese pages need.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,21 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from autograd_docs.browser import CHROMIUM, launch, serve
+from autograd_docs.browser import cjk_font_missing, in_ci, launch, missing, serve
 from builtsite import FOLDERS, HTML_LANG, ROOT, SITE, require_site, source_pages
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is missing: apt-get install chromium (.ci/run does)"),
-]
+
+def _not_here(why: str) -> None:
+    """Skip what needs what is missing, with ``why``; under ``CI=true``, fail."""
+    if in_ci():
+        pytest.fail(f"CI=true, so this fails instead of skipping: {why}", pytrace=False)
+    pytest.skip(why, allow_module_level=True)
+
+
+if (_no_browser := missing()) is not None:
+    _not_here(_no_browser)
+
+pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1280, "height": 900}
 SCREENSHOTS = ROOT / "build" / "screenshots"
 THEMES = ("light", "dark")
@@ -41,6 +55,13 @@ def browser() -> Iterator[object]:
         browser = launch(playwright)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def cjk_font(browser) -> None:
+    """Chinese pages' screenshots and contrast need a font with Chinese glyphs."""
+    if (why := cjk_font_missing(browser)) is not None:
+        _not_here(why)
 
 
 @pytest.fixture(scope="session")
@@ -358,7 +379,9 @@ def themed_page(browser, server, request):
 @pytest.mark.parametrize("themed_page", THEMES, indirect=True)
 @pytest.mark.parametrize("folder", FOLDERS)
 @pytest.mark.parametrize("name", READABLE)
-def test_text_stays_readable_in_both_themes(themed_page, server, folder: str, name: str) -> None:
+def test_text_stays_readable_in_both_themes(themed_page, server, request, folder: str, name: str) -> None:
+    if folder == "zh":
+        request.getfixturevalue("cjk_font")
     theme, page = themed_page
     page.goto(f"{server}/{folder}/{name}.html")
     assert page.locator("body").get_attribute("data-theme") == theme, f"furo did not apply the {theme} theme"

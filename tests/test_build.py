@@ -51,6 +51,11 @@ PRINTS_TRACEBACK = "try:\n    raise ValueError('boom')\nexcept ValueError:\n    
 
 def tiny_build(tmp_path: Path, *, cell: str = "print(1 + 1)", body: str = "print(2)",
                expected_errors: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    tiny_project(tmp_path, cell=cell, body=body, expected_errors=expected_errors)
+    return sphinx_build(tmp_path)
+
+
+def tiny_project(tmp_path: Path, *, cell: str, body: str, expected_errors: dict[str, str] | None) -> None:
     for name in ("_templates", "_static", "locales", "_root"):
         shutil.copytree(ROOT / "docs" / name, tmp_path / "docs" / name)
     for name in ("search-dict.txt", "search-scorer.js"):
@@ -64,11 +69,18 @@ def tiny_build(tmp_path: Path, *, cell: str = "print(1 + 1)", body: str = "print
     (tmp_path / "examples" / "en").mkdir(parents=True)
     (tmp_path / "examples" / "en" / "GALLERY_HEADER.rst").write_text("Examples\n========\n", encoding="utf-8")
     (tmp_path / "examples" / "en" / "plot_tiny.py").write_text(EXAMPLE.format(body=body), encoding="utf-8")
-    return subprocess.run(
+
+
+def sphinx_build(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Build the tiny project as ``autograd_docs.build`` builds a site, again and again."""
+    result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-c", str(tmp_path),
          "-D", "language=en", str(tmp_path / "docs" / "en"), str(tmp_path / "out")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
+    if result.returncode != 0:  # as autograd_docs.build does after a failed build
+        (tmp_path / "out" / ".doctrees" / "environment.pickle").unlink(missing_ok=True)
+    return result
 
 
 def assert_fails_naming(result: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -120,3 +132,27 @@ def test_an_example_that_breaks_its_expectation_fails_the_build(
     tmp_path: Path, body: str, expected_errors: dict[str, str]
 ) -> None:
     assert_fails_naming(tiny_build(tmp_path, body=body, expected_errors=expected_errors), "plot_tiny.py")
+
+
+def test_a_mistake_reverted_builds_again(tmp_path: Path) -> None:
+    """An author breaks an example and a page, builds (it fails, naming both), reverts the
+    two edits and builds again: it passes.  sphinx-gallery alone would keep the failed
+    run's page, whose old checksum matches the reverted source (autograd_docs.gallery)."""
+    example = tmp_path / "examples" / "en" / "plot_tiny.py"
+    page = tmp_path / "docs" / "en" / "tiny.md"
+    tiny_project(tmp_path, cell="print(1 + 1)", body="print(2)", expected_errors={})
+    passed = sphinx_build(tmp_path)
+    assert passed.returncode == 0, (passed.stdout + passed.stderr)[-3000:]
+    good_example, good_page = example.read_text(encoding="utf-8"), page.read_text(encoding="utf-8")
+
+    example.write_text(good_example + "raise RuntimeError('oops')\n", encoding="utf-8")
+    page.write_text(good_page.replace("print(1 + 1)", "print(1 + 1)\nraise RuntimeError('oops')"), encoding="utf-8")
+    assert_fails_naming(sphinx_build(tmp_path), "plot_tiny.py", "tiny.md", "oops")
+
+    example.write_text(good_example, encoding="utf-8")
+    page.write_text(good_page, encoding="utf-8")
+    reverted = sphinx_build(tmp_path)
+    assert reverted.returncode == 0, f"the reverted project still fails:\n{(reverted.stdout + reverted.stderr)[-3000:]}"
+    html = (tmp_path / "out" / "auto_examples" / "plot_tiny.html").read_text(encoding="utf-8")
+    assert "oops" not in html, "the example's page still shows the reverted failure"
+    assert "oops" not in (tmp_path / "out" / "tiny.html").read_text(encoding="utf-8")

@@ -3,7 +3,9 @@
 Each workflow (and ``.readthedocs.yaml``) is read with a YAML parser; the shell commands
 it runs must use ``nox -s docs`` / ``nox -s tests`` as the README's quick start does, so
 the published site is the one a contributor builds, and no command installs torch
-without the pin of ``pyproject.toml``.
+without the pin of ``pyproject.toml``.  None of them (nor ``.ci/run``) installs a system
+Graphviz, so CI proves that the docs need Python and pip only, and ``.ci/run`` runs the
+tests with ``CI=true``, so that a missing browser fails there instead of skipping.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 READTHEDOCS = ROOT / ".readthedocs.yaml"
 CONFIGS = [*WORKFLOWS, READTHEDOCS]
+CI_SCRIPT = ROOT / ".ci" / "run"
+# A package manager installing Graphviz (pygraphviz, from pip, is what the docs use).
+SYSTEM_GRAPHVIZ = re.compile(r"\b(?:apt-get|apt|brew|dnf|yum|apk|port|choco|conda|mamba)\b[^\n]*\binstall\b[^\n]*(?<![\w-])graphviz\b")
 NOX = re.compile(r"\bnox\s+(?:-\S+\s+)*-s\s+([\w-]+)")
 UNPINNED_TORCH = re.compile(r"\bpip3?\s+install\b[^\n]*\btorch\b(?!==)")
 
@@ -65,6 +70,44 @@ def test_builds_use_the_readme_nox_commands(path: Path) -> None:
 def test_no_unpinned_torch(path: Path) -> None:
     bad = [line for line in "\n".join(commands(path)).splitlines() if UNPINNED_TORCH.search(line)]
     assert not bad, f"{_name(path)} installs torch without the pin of pyproject.toml: {bad}"
+
+
+def _script_lines(path: Path) -> list[str]:
+    """The lines of a shell script without comments, continuations joined."""
+    text = path.read_text(encoding="utf-8").replace("\\\n", " ")
+    return [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+@pytest.mark.parametrize("path", [*CONFIGS, CI_SCRIPT], ids=_name)
+def test_no_system_graphviz(path: Path) -> None:
+    lines = _script_lines(path) if path == CI_SCRIPT else "\n".join(commands(path)).splitlines()
+    bad = [line.strip() for line in lines if SYSTEM_GRAPHVIZ.search(line)]
+    if path == READTHEDOCS:
+        apt = yaml.safe_load(path.read_text(encoding="utf-8")).get("build", {}).get("apt_packages", [])
+        bad += [f"apt_packages: {name}" for name in apt if "graphviz" in name.lower()]
+    assert not bad, (
+        f"{_name(path)} installs a system Graphviz, which the docs no longer need "
+        f"(pygraphviz's wheels bundle it): {bad}"
+    )
+
+
+def test_no_system_graphviz_check_sees_an_install() -> None:
+    assert SYSTEM_GRAPHVIZ.search("sudo apt-get install -y chromium graphviz")
+    assert SYSTEM_GRAPHVIZ.search("brew install graphviz")
+    assert not SYSTEM_GRAPHVIZ.search("pip install pygraphviz==2.0.4")
+    assert not SYSTEM_GRAPHVIZ.search("apt-get install -y fonts-noto-cjk")
+
+
+def test_ci_script_runs_the_tests_with_ci_semantics() -> None:
+    lines = _script_lines(CI_SCRIPT)
+    assert any(NOX.search(line) and "tests" in NOX.findall(line) for line in lines), (
+        f"{_name(CI_SCRIPT)} does not run `nox -s tests`"
+    )
+    exports = [i for i, line in enumerate(lines) if re.fullmatch(r"\s*export\s+CI=(?:true|\"true\")\s*", line)]
+    runs = [i for i, line in enumerate(lines) if NOX.search(line)]
+    assert exports and exports[0] < runs[0], (
+        f"{_name(CI_SCRIPT)} must `export CI=true` before nox, so a missing browser fails instead of skipping"
+    )
 
 
 def test_ci_runs_the_tests() -> None:
