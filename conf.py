@@ -69,6 +69,7 @@ autograd_expected_errors = {
     "plot_two_optimizers.py": "is at version 2; expected version 1 instead",
     "plot_inplace_anomaly.py": "modified by an inplace operation",
     "plot_nan_anomaly.py": "returned nan values in its 0th output",
+    "plot_mixed_precision.py": "Attempting to unscale FP16 gradients",
 }
 
 # -- Where the site is published (a fork changes these two lines) -------------------
