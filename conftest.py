@@ -1,6 +1,7 @@
 """Doctests of every page in both languages, and of the extension's docstrings.
 
-Sybil runs the ``python`` code blocks of ``docs/en/*.md`` and ``docs/zh/*.md``: blocks
+Sybil runs the ``python`` code blocks of ``docs/<lang>/*.md`` and of the error entries
+``docs/<lang>/errors/*.md``: blocks
 that start with ``>>>`` are doctests whose printed output is compared.  MyST-NB cells
 (``{code-cell} ipython3``) are executed by the docs build instead, not here.
 """
@@ -30,7 +31,7 @@ def _fresh_torch(namespace: dict) -> None:
 
 pages = Sybil(
     parsers=[PythonCodeBlockParser(doctest_optionflags=OPTIONS), SkipParser()],
-    patterns=["docs/en/*.md", "docs/zh/*.md"],
+    patterns=["docs/en/*.md", "docs/zh/*.md", "docs/en/errors/*.md", "docs/zh/errors/*.md"],
     setup=_fresh_torch,
     name="pages",
 )

@@ -8,7 +8,8 @@ One module per concern:
 - :mod:`.provenance`: the torch version and device that produced the outputs;
 - :mod:`.gallery`: per-example reset, expected errors, Chinese labels, Colab links;
 - :mod:`.publishing`: hreflang links, sitemaps, and the root files (chooser, 404);
-- :mod:`.accessibility`: what screen readers and keyboards need that the themes leave out.
+- :mod:`.accessibility`: what screen readers and keyboards need that the themes leave out;
+- :mod:`.errorindex`: one page per error message, the index table, and the entries' data for the browser.
 
 Not Sphinx hooks: :mod:`.build` runs both builds (``python -m autograd_docs.build``), and
 :mod:`.graphs` draws the real autograd graph for the pages' cells.
@@ -20,12 +21,21 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import accessibility, gallery, languages, provenance, publishing, search_zh, tracebacks
+from . import (
+    accessibility,
+    errorindex,
+    gallery,
+    languages,
+    provenance,
+    publishing,
+    search_zh,
+    tracebacks,
+)
 
 __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    for module in (languages, provenance, publishing, search_zh, tracebacks, gallery, accessibility):
+    for module in (languages, provenance, publishing, search_zh, tracebacks, gallery, accessibility, errorindex):
         module.setup(app)
-    return {"version": __version__, "env_version": 5, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "env_version": 6, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -33,18 +33,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "build" / "html"
 OUT = ROOT / "build" / "bench"
 FOLDERS = ("en", "zh")
-NOT_CONCEPTS = {"index", "errors", "glossary"}  # pages that list, not pages that teach
+NOT_CONCEPTS = {"index", "errors", "glossary"}  # pages that list, not pages that teach (error entries teach)
 BUDGET = 300_000  # bytes (KB = 1000 bytes) of HTML + CSS + JS + fonts, first load of a concept page
 LOADS = 7
 CODE = {"document", "stylesheet", "script", "font"}
 VIEWPORT = {"width": 1280, "height": 900}
 def pages() -> list[tuple[str, str, bool]]:
-    """(folder, page name, is a concept page) for every page written in docs/<folder>."""
-    return [
-        (folder, md.stem, md.stem not in NOT_CONCEPTS)
-        for folder in FOLDERS
-        for md in sorted((ROOT / "docs" / folder).glob("*.md"))
-    ]
+    """(folder, page name, is a concept page) for every page written in docs/<folder>, error entries included."""
+    pages = []
+    for folder in FOLDERS:
+        docs = ROOT / "docs" / folder
+        for md in sorted([*docs.glob("*.md"), *docs.glob("errors/*.md")]):
+            name = md.relative_to(docs).with_suffix("").as_posix()
+            pages.append((folder, name, name not in NOT_CONCEPTS))
+    return pages
 
 
 def weigh(browser, url: str) -> dict[str, int]:

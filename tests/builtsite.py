@@ -25,7 +25,8 @@ def require_site() -> None:
 
 def source_pages(folder: str) -> list[str]:
     """Page names (without suffix) a reader should find: every page and every example."""
-    pages = [p.stem for p in (ROOT / "docs" / folder).glob("*.md")]
+    docs = ROOT / "docs" / folder
+    pages = [p.relative_to(docs).with_suffix("").as_posix() for p in [*docs.glob("*.md"), *docs.glob("errors/*.md")]]
     examples = ROOT / "examples" / folder
     pages += [f"auto_examples/{p.relative_to(examples).with_suffix('').as_posix()}" for p in examples.rglob("plot_*.py")]
     pages.append("auto_examples/index")

@@ -178,15 +178,15 @@ operation: [torch.FloatTensor [2]], which is output 0 of ExpBackward0, is at ver
 version 0 instead. Hint: enable anomaly detection to find the operation that failed to compute its \
 gradient, with torch.autograd.set_detect_anomaly(True).
 """
-# Pasted messages and the error index section (the English message's anchor) that must come first.
+# Pasted messages and the error entry (its page, errors/<slug>.html) that must come first.
 ERROR_QUERIES = {
-    "Trying to backward through the graph a second time": "trying-to-backward-through-the-graph-a-second-time",
+    "Trying to backward through the graph a second time": "backward-second-time",
     "one of the variables needed for gradient computation has been modified by an inplace operation":
-        "one-of-the-variables-needed-for-gradient-computation-has-been-modified-by-an-inplace-operation",
-    "element 0 of tensors does not require grad": "element-0-of-tensors-does-not-require-grad",
-    "grad can be implicitly created only for scalar outputs": "grad-can-be-implicitly-created-only-for-scalar-outputs",
-    TERMINAL_PASTE: "trying-to-backward-through-the-graph-a-second-time",
-    INPLACE_PASTE: "one-of-the-variables-needed-for-gradient-computation-has-been-modified-by-an-inplace-operation",
+        "modified-by-inplace-operation",
+    "element 0 of tensors does not require grad": "does-not-have-a-grad-fn",
+    "grad can be implicitly created only for scalar outputs": "scalar-outputs-only",
+    TERMINAL_PASTE: "backward-second-time",
+    INPLACE_PASTE: "modified-by-inplace-operation",
 }  # fmt: skip
 
 
@@ -217,13 +217,23 @@ def test_search_finds_the_concept_page(page, server, folder: str, query: str, ex
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
-@pytest.mark.parametrize(("query", "anchor"), ERROR_QUERIES.items(), ids=[_short(q) for q in ERROR_QUERIES])
-def test_pasted_error_message_finds_its_entry_first(page, server, folder: str, query: str, anchor: str) -> None:
+@pytest.mark.parametrize(("query", "slug"), ERROR_QUERIES.items(), ids=[_short(q) for q in ERROR_QUERIES])
+def test_pasted_error_message_finds_its_entry_first(page, server, folder: str, query: str, slug: str) -> None:
     results = search(page, server, folder, query, top=1)
-    assert results and results[0].startswith(f"errors#{anchor}"), (
+    assert results and results[0].split("#")[0] == f"errors/{slug}", (
         f"{folder} search for the pasted message {_short(query)!r}: the first result is "
-        f"{results[:1]}, not the error index entry errors.html#{anchor}"
+        f"{results[:1]}, not the error entry errors/{slug}.html"
     )
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+@pytest.mark.parametrize(("anchor", "slug"), [
+    ("trying-to-backward-through-the-graph-a-second-time", "backward-second-time"),
+    ("inference-tensors-cannot-be-saved-for-backward", "inference-tensors-saved-for-backward"),
+])  # fmt: skip
+def test_old_links_to_the_error_index_open_the_entry(page, server, folder: str, anchor: str, slug: str) -> None:
+    page.goto(f"{server}/{folder}/errors.html#{anchor}")
+    page.wait_for_url(f"{server}/{folder}/errors/{slug}.html", wait_until="commit")
 
 
 # -- Copy button -------------------------------------------------------------------------------
@@ -321,7 +331,7 @@ READABLE = {
         "cell output": "div.cell_output .output.stream pre",
         "traceback (MyST-NB)": "div.cell_output .output.traceback pre",
     },
-    "errors": {
+    "errors/modified-by-inplace-operation": {
         "code block": "div.cell_input div.highlight pre, div.highlight-python div.highlight pre",
         "traceback (MyST-NB)": "div.cell_output .output.traceback pre",
         "warning output": "div.cell_output .output.stderr pre",

@@ -194,3 +194,57 @@ def test_search_engines_find_each_page_and_its_twin(folder: str) -> None:
             problems.append(f"{folder}/{name}: missing from {folder}/sitemap.xml")
     assert (SITE / "sitemap.xml").exists() and (SITE / "404.html").exists(), "build/html lacks sitemap.xml or 404.html"
     assert not problems, "\n".join(problems[:20])
+
+
+# -- The error index: one page per message, a table, old links, the entries' data ------------
+
+
+def _error_entries(folder: str) -> set[str]:
+    return {p.stem for p in (SITE.parent.parent / "docs" / folder / "errors").glob("*.md")}
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_error_index_table_links_every_entry_with_its_fix(folder: str) -> None:
+    rows = soup(SITE / folder / "errors.html").select("table.autograd-error-index tbody tr")
+    linked = {}
+    for row in rows:
+        link = row.select_one("a.reference")
+        fix = row.select("td")[-1].get_text(strip=True)
+        linked[Path(link["href"]).stem] = fix
+        assert (SITE / folder / link["href"]).exists(), f"{folder}/errors.html links to a missing {link['href']}"
+    assert set(linked) == _error_entries(folder), f"{folder}/errors.html lists {sorted(linked)}"
+    assert all(linked.values()), f"{folder}/errors.html: rows without a fix: {[s for s, f in linked.items() if not f]}"
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_old_links_to_error_sections_still_land_on_their_entry(folder: str) -> None:
+    page = soup(SITE / folder / "errors.html")
+    for anchor in ("trying-to-backward-through-the-graph-a-second-time", "can-t-detach-views-in-place"):
+        target = page.find(id=anchor)
+        assert target is not None, f"{folder}/errors.html#{anchor} (an old link) lands nowhere"
+        row = target if target.name == "tr" else target.find_parent("tr")
+        assert row is not None and row.select_one("a.reference"), f"{folder}/errors.html#{anchor} is not an entry's row"
+    script = next(s.get_text() for s in page.find_all("script") if "const moved" in s.get_text())
+    assert '"trying-to-backward-through-the-graph-a-second-time": "errors/backward-second-time.html"' in script
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_error_data_for_the_browser_lists_every_entry(folder: str) -> None:
+    import json
+
+    text = (SITE / folder / "_static" / "autograd-errors.js").read_text(encoding="utf-8")
+    data = json.loads(text.split("window.AUTOGRAD_ERRORS = ", 1)[1].rstrip().rstrip(";"))
+    assert {e["slug"] for e in data} == _error_entries(folder)
+    for entry in data:
+        assert set(entry) == {"slug", "url", "title", "kind", "fix", "wordings", "questions"}, entry["slug"]
+        assert (SITE / folder / entry["url"]).exists(), f"{folder}: {entry['url']} is missing"
+        assert entry["fix"] and entry["wordings"] and all(w["text"] for w in entry["wordings"]), entry["slug"]
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_each_error_entry_ends_with_its_wordings_by_release(folder: str) -> None:
+    missing = [
+        name for name in _error_entries(folder)
+        if not soup(SITE / folder / "errors" / f"{name}.html").select("section#wordings-by-release li code")
+    ]  # fmt: skip
+    assert not missing, f"{folder}: entries without their wordings by release: {missing}"
