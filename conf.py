@@ -71,6 +71,8 @@ autograd_expected_errors = {
     "plot_nan_anomaly.py": "returned nan values in its 0th output",
     "plot_mixed_precision.py": "Attempting to unscale FP16 gradients",
     "plot_custom_function.py": "Jacobian mismatch for output 0 with respect to input 0",
+    "plot_ddp_cpu.py": "Expected to have finished reduction in the prior iteration",
+    "plot_per_sample_gradients.py": "backward() called inside a functorch transform",
 }
 
 # -- Where the site is published (a fork changes these two lines) -------------------
@@ -82,6 +84,7 @@ autograd_notebooks_branch = "gh-pages"  # the branch the deploy workflow publish
 html_theme = "furo"
 html_static_path = ["docs/_static"]
 html_css_files = ["autograd.css"]
+html_favicon = "docs/_static/favicon.svg"  # an autograd graph; build/html/favicon.ico is its bitmap twin
 # html_title is the site name in the page's language: autograd_docs.languages.SITE_TITLES
 html_last_updated_fmt = None
 html_copy_source = False

@@ -303,7 +303,7 @@ def check_entries(app: Sphinx, env: BuildEnvironment) -> None:
         english, _ = read_entries(here.parent / twin_folder(folder_of(here)))
         problems += compare_languages(english, entries)
     for problem in problems:
-        logger.warning("error index: %s", problem, location=str(here / FOLDER), type="autograd", subtype="error-index")
+        logger.warning("error index (docs/%s): %s", folder_of(here), problem, type="autograd", subtype="error-index")
 
 
 def add_wordings(app: Sphinx, doctree: nodes.document) -> None:

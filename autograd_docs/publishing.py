@@ -1,7 +1,8 @@
-"""What hosting needs: canonical and ``hreflang`` links, sitemaps, and the root files.
+"""What hosting needs: canonical and ``hreflang`` links, descriptions, sitemaps, root files.
 
 The published address is one setting, ``autograd_site_url``.  Each language's pages
-link to their twin with ``hreflang`` (and to the chooser as ``x-default``), each
+link to their twin with ``hreflang`` (and to the chooser as ``x-default``), carry a
+``<meta name="description">`` taken from their first paragraph, in their language, each
 language gets its own sitemap (sphinx-sitemap), and ``build/html`` gets the chooser,
 a bilingual 404 page, ``robots.txt``, a sitemap index that lists both sitemaps, and
 ``.nojekyll``, without which GitHub Pages would not serve the ``_static`` folders.
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -34,6 +36,42 @@ def add_alternates(app: Sphinx, pagename: str, templatename: str, context: dict[
     context["autograd_alternates"] = [
         (LANGUAGES[name][1], f"{site}/{name}/{pagename}.html") for name in LANGUAGES
     ] + [("x-default", f"{site}/")]
+
+
+def summary(text: str, limit: int = 160) -> str:
+    """A search-result description: the paragraph's text, cut at a word or sentence end.
+
+    >>> summary("Gradients add up. Clear them each step.", limit=25)
+    'Gradients add up.'
+    >>> summary("梯度会累加。每个训练步都要清零，否则会出错。", limit=12)
+    '梯度会累加。'
+    >>> summary("one two three four", limit=12)
+    'one two…'
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    for end in ("。", ". ", "；", "; "):
+        if end in cut:
+            return cut[: cut.rindex(end) + len(end.strip())]
+    return cut.rsplit(" ", 1)[0] + "…" if " " in cut else cut[: limit - 1] + "…"
+
+
+def first_paragraph(doctree: nodes.document) -> str:
+    """The text of the page's first paragraph of prose (not a note, a table or a cell)."""
+    for paragraph in doctree.findall(nodes.paragraph):
+        if isinstance(paragraph.parent, nodes.section | nodes.document):
+            return paragraph.astext()
+    return ""
+
+
+def add_description(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    from html import escape
+
+    text = summary(first_paragraph(doctree)) if doctree is not None else ""
+    if text:
+        context["metatags"] = context.get("metatags", "") + f'\n<meta name="description" content="{escape(text)}">'
 
 
 def root_files(site: str) -> dict[str, str]:
@@ -62,13 +100,16 @@ def root_files(site: str) -> dict[str, str]:
 
 
 def write_root(app: Sphinx, exception: Exception | None) -> None:
-    """Write the chooser, the 404 page, the sitemap index and ``.nojekyll`` next to the
-    language folders."""
+    """Write the chooser, the 404 page, the favicon, the sitemap index and ``.nojekyll``
+    next to the language folders."""
     if exception is not None or app.builder.format != "html":
         return
     root = Path(app.outdir).parent
     site = site_url(app.config)
     for template in (Path(app.confdir) / ROOT_FILES).iterdir():
+        if template.suffix not in (".html", ".txt"):  # the favicon, as it is
+            (root / template.name).write_bytes(template.read_bytes())
+            continue
         text = template.read_text(encoding="utf-8").replace("{site_path}", urlsplit(site).path.rstrip("/"))
         (root / template.name).write_text(text, encoding="utf-8")
     for name, text in root_files(site).items():
@@ -79,4 +120,5 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("autograd_site_url", "", "html", types=(str,))
     app.connect("config-inited", configure, priority=4)
     app.connect("html-page-context", add_alternates)
+    app.connect("html-page-context", add_description)
     app.connect("build-finished", write_root)

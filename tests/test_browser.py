@@ -419,3 +419,65 @@ def test_every_page_has_no_serious_accessibility_violation(page, server, path: s
         if v["impact"] in {"serious", "critical"}
     ]
     assert not violations, f"{path}.html fails readers of assistive technology:\n" + "\n".join(violations)
+
+
+# -- Phones ------------------------------------------------------------------------------------
+# Many readers open a link inside a chat app, on a phone: 390 x 844 CSS pixels.
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE_SCREENSHOTS = ("index", "zero-grad", "errors")
+
+
+@pytest.fixture(scope="module")
+def phone_context(browser, server) -> Iterator[object]:
+    context = browser.new_context(**PHONE)
+    yield context
+    context.close()
+
+
+@pytest.mark.parametrize("path", ALL_PAGES)
+def test_every_page_fits_a_phone_and_shows_the_whole_banner(phone_context, server, path: str) -> None:
+    page = phone_context.new_page()
+    page.goto(f"{server}/{path}.html")
+    found = page.evaluate(
+        """() => {
+          const root = document.documentElement;
+          const banner = document.querySelector('.autograd-banner');
+          const box = banner.getBoundingClientRect();
+          const wide = [...document.querySelectorAll('article *')]
+            .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1
+                         && !e.closest('pre, .highlight, .table-wrapper, .MathJax, svg, .sphx-glr-script-out'))
+            .slice(0, 3).map(e => `<${e.tagName.toLowerCase()} class="${e.className}">`);
+          return {page: root.scrollWidth, view: root.clientWidth, wide,
+                  bannerLeft: box.left, bannerRight: box.right,
+                  bannerClipped: banner.scrollWidth > banner.clientWidth + 1
+                                 || banner.parentElement.scrollWidth > banner.parentElement.clientWidth + 1};
+        }"""
+    )
+    folder, name = path.split("/", 1)
+    if name in PHONE_SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{folder}-{name}-phone.png", full_page=False)
+    page.close()
+    assert found["page"] <= found["view"], f"{path}.html scrolls sideways on a phone: {found}"
+    assert found["bannerLeft"] >= 0 and found["bannerRight"] <= found["view"] + 1 and not found["bannerClipped"], (
+        f"{path}.html: the provenance banner is cut off on a phone: {found}"
+    )
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_search_works_on_a_phone(phone_context, server, folder: str) -> None:
+    page = phone_context.new_page()
+    page.goto(f"{server}/{folder}/index.html")
+    page.locator("label.nav-overlay-icon").click()
+    box = page.locator("input.sidebar-search")
+    box.wait_for(state="visible")
+    box.fill("retain_graph")
+    box.press("Enter")
+    page.wait_for_url("**/search.html?q=retain_graph*")
+    page.wait_for_selector("#search-results ul.search li a")
+    first = page.locator("#search-results ul.search li a").first.get_attribute("href")
+    width = page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.close()
+    assert first and "retain-graph" in first, f"{folder}: phone search for retain_graph led first to {first}"
+    assert width, f"{folder}/search.html scrolls sideways on a phone"

@@ -248,3 +248,28 @@ def test_each_error_entry_ends_with_its_wordings_by_release(folder: str) -> None
         if not soup(SITE / folder / "errors" / f"{name}.html").select("section#wordings-by-release li code")
     ]  # fmt: skip
     assert not missing, f"{folder}: entries without their wordings by release: {missing}"
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_page_describes_itself_in_its_language(folder: str) -> None:
+    problems = []
+    for page in built_pages(folder):
+        meta = soup(page).select_one('meta[name="description"]')
+        text = meta.get("content", "") if meta else ""
+        chinese = re.search(r"[\u4e00-\u9fff]", text) is not None
+        if len(text) < 20 or (folder == "zh" and not chinese):
+            problems.append(f"{_relative(page)}: description {text!r}")
+    assert not problems, "pages without a meta description a search engine can show:\n" + "\n".join(problems[:20])
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_page_has_a_favicon(folder: str) -> None:
+    assert (SITE / "favicon.ico").stat().st_size > 0, "build/html/favicon.ico is missing: browsers ask for it"
+    missing = [_relative(p) for p in built_pages(folder) if not soup(p).select_one('link[rel~="icon"]')]
+    assert not missing, "pages without a favicon link:\n" + "\n".join(missing[:20])
+
+
+def test_chinese_pages_have_chinese_icon_tooltips() -> None:
+    titles = [t.get_text() for t in soup(SITE / "zh" / "index.html").select("svg symbol title")]
+    english = [t for t in titles if not re.search(r"[\u4e00-\u9fff]", t)]
+    assert titles and not english, f"English tooltips on the Chinese site: {english}"

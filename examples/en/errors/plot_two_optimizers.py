@@ -5,7 +5,8 @@ Two losses, two optimizers: when to call ``step()``
 A GAN trains a generator and a discriminator with two losses and two optimizers.
 Calling the discriminator's ``step()`` between the two ``backward()`` calls changes a
 weight that the second ``backward()`` still needs, and autograd raises an error. This
-example runs that order on two tiny ``nn.Linear`` models, then the two orders that work.
+example runs that order on two tiny ``nn.Linear`` models, then the two orders that work,
+and shows why the discriminator's step takes ``fake.detach()``.
 """
 
 # %%
@@ -55,17 +56,33 @@ print("discriminator weight version:", discriminator.weight._version)
 # %%
 # Fix (a): recompute the forward pass after the step
 # --------------------------------------------------
-# The generator's loss is computed again, with the updated discriminator.
+# The usual GAN recipe: the discriminator trains on ``fake.detach()``, so its backward
+# pass stops there; then the updated discriminator scores ``fake`` for the generator.
 opt_d.zero_grad()
-loss_d = discriminator(generator(noise)).mean()
+fake = generator(noise)
+loss_d = discriminator(fake.detach()).mean()
 loss_d.backward()
 opt_d.step()
+print("generator.weight.grad after loss_d.backward():", generator.weight.grad)
 
 opt_g.zero_grad()
-loss_g = -discriminator(generator(noise)).mean()
+loss_g = -discriminator(fake).mean()
 loss_g.backward()
 opt_g.step()
 print("loss_d:", round(loss_d.item(), 4), "loss_g:", round(loss_g.item(), 4))
+
+# %%
+# Without ``detach()``, the generator gets a gradient too
+# -------------------------------------------------------
+# The discriminator's loss then also fills the generator's ``.grad``. Only an
+# ``opt_g.zero_grad()`` before the generator's backward pass removes it; with
+# ``zero_grad()`` at the top of the loop the generator steps with it, and
+# :ref:`the silent-failures example <sphx_glr_auto_examples_errors_plot_no_error_is_not_proof.py>`
+# measures the damage.
+opt_d.zero_grad()
+opt_g.zero_grad()
+discriminator(generator(noise)).mean().backward()
+print("generator.weight.grad after loss_d.backward():", generator.weight.grad)
 
 # %%
 # Fix (b): every ``backward()`` before any ``step()``
@@ -98,5 +115,6 @@ opt_g.step()
 # ----------
 # An optimizer's ``step()`` changes parameters in place. Run every ``backward()`` that
 # needs the current parameters before the first ``step()``, or run the forward pass
-# again after it. The page :ref:`step-between-backwards` explains the error, and
+# again after it, and train the discriminator on ``fake.detach()``. The page
+# :ref:`step-between-backwards` explains the error, and
 # :ref:`retain-graph` covers several losses and optimizers in general.

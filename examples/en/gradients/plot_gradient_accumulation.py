@@ -59,7 +59,8 @@ print(f"max abs difference: {max_diff:.2e}")
 # Without the division
 # --------------------
 # Each micro-batch would then contribute its full mean loss: the gradient is
-# ``num_micro`` times too large, like a four times larger learning rate.
+# ``num_micro`` times too large. What that does depends on the optimizer:
+# :ref:`zero-grad` compares SGD, Adam and gradient clipping.
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
     loss_fn(model(xb), yb).backward()

@@ -4,7 +4,8 @@
 
 GAN 用两个损失、两个优化器分别训练生成器和判别器。如果在两次 ``backward()`` 之间调用
 判别器的 ``step()``，就会改动第二次 ``backward()`` 还要用到的权重，自动求导随即报错。
-本示例在两个微型 ``nn.Linear`` 模型上先运行这种错误的顺序，再运行两种可行的顺序。
+本示例在两个微型 ``nn.Linear`` 模型上先运行这种错误的顺序，再运行两种可行的顺序，
+并说明判别器那一步为什么要用 ``fake.detach()``。
 """
 
 # %%
@@ -54,17 +55,32 @@ print("判别器权重的版本：", discriminator.weight._version)
 # %%
 # 解决办法（一）：``step()`` 之后重新做前向传播
 # ---------------------------------------------
-# 用更新后的判别器重新计算生成器的损失。
+# GAN 的常规写法：判别器用 ``fake.detach()`` 训练，反向传播到这里就停下；然后由更新后的
+# 判别器给 ``fake`` 打分，算出生成器的损失。
 opt_d.zero_grad()
-loss_d = discriminator(generator(noise)).mean()
+fake = generator(noise)
+loss_d = discriminator(fake.detach()).mean()
 loss_d.backward()
 opt_d.step()
+print("loss_d.backward() 之后的 generator.weight.grad：", generator.weight.grad)
 
 opt_g.zero_grad()
-loss_g = -discriminator(generator(noise)).mean()
+loss_g = -discriminator(fake).mean()
 loss_g.backward()
 opt_g.step()
 print("loss_d：", round(loss_d.item(), 4), "loss_g：", round(loss_g.item(), 4))
+
+# %%
+# 不用 ``detach()``，生成器也会拿到梯度
+# -------------------------------------
+# 这时判别器的损失也会写进生成器的 ``.grad``。只有在生成器反向传播之前调用
+# ``opt_g.zero_grad()`` 才能把它清掉；如果 ``zero_grad()`` 放在循环开头，生成器就会带着它
+# 走一步，:ref:`静默错误示例 <sphx_glr_auto_examples_errors_plot_no_error_is_not_proof.py>`
+# 测量了由此造成的偏差。
+opt_d.zero_grad()
+opt_g.zero_grad()
+discriminator(generator(noise)).mean().backward()
+print("loss_d.backward() 之后的 generator.weight.grad：", generator.weight.grad)
 
 # %%
 # 解决办法（二）：所有 ``backward()`` 都在任何 ``step()`` 之前
@@ -96,5 +112,6 @@ opt_g.step()
 # 小结
 # ----
 # 优化器的 ``step()`` 会原地修改参数。要么让所有依赖当前参数的 ``backward()`` 都在第一次
-# ``step()`` 之前完成，要么在 ``step()`` 之后重新做一次前向传播。报错的原因详见
+# ``step()`` 之前完成，要么在 ``step()`` 之后重新做一次前向传播；判别器要用 ``fake.detach()``
+# 来训练。报错的原因详见
 # :ref:`step-between-backwards`；多个损失、多个优化器的一般做法见 :ref:`retain-graph`。

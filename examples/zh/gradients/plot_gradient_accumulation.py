@@ -1,10 +1,10 @@
 """
-梯度累积：若干小批量加起来等于一个大批量
+梯度累积：若干微批次加起来等于一个大批量
 ========================================
 
 ``backward()`` 会把梯度加到 ``.grad`` 上，而不是覆盖它。平常训练循环调用 ``zero_grad()``
-正是为了消除这种累积；这里我们反过来有意利用它。把放不进内存的大批量拆成若干小批量，
-每个小批量的损失除以小批量个数，梯度累加起来就等于整个批量的梯度。我们用
+正是为了消除这种累积；这里我们反过来有意利用它。把放不进内存的大批量拆成若干微批次，
+每个微批次的损失除以微批次个数，梯度累加起来就等于整个批量的梯度。我们用
 ``torch.testing.assert_close`` 验证这一点，再用两种方式分别训练，比较得到的参数。
 """
 
@@ -35,9 +35,9 @@ loss_fn(model(inputs), targets).backward()
 full_batch = [p.grad.clone() for p in model.parameters()]
 
 # %%
-# 在 4 个小批量上累积的梯度
+# 在 4 个微批次上累积的梯度
 # -------------------------
-# 只清零一次，然后每个小批量做一次反向传播。除以 ``num_micro`` 之后，4 个平均损失之和
+# 只清零一次，然后每个微批次做一次反向传播。除以 ``num_micro`` 之后，4 个平均损失之和
 # 就等于 16 个样本的平均损失。
 num_micro = 4
 model.zero_grad()
@@ -57,7 +57,8 @@ print(f"最大绝对误差：{max_diff:.2e}")
 # %%
 # 如果不做除法
 # ------------
-# 每个小批量都贡献自己完整的平均损失，梯度变成 ``num_micro`` 倍，相当于学习率放大了 4 倍。
+# 每个微批次都贡献自己完整的平均损失，梯度变成 ``num_micro`` 倍。这会带来什么后果取决于优化器：
+# :ref:`zero-grad` 比较了 SGD、Adam 和梯度裁剪三种情况。
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
     loss_fn(model(xb), yb).backward()
@@ -67,7 +68,7 @@ print("与整批梯度之比：", round(ratio.item(), 4))
 # %%
 # 两种方式分别训练
 # ----------------
-# 各走 3 个优化器步：每步只调用一次 ``zero_grad()``，绝不放在小批量循环里面。
+# 各走 3 个训练步：每步只调用一次 ``zero_grad()``，绝不放在微批次循环里面。
 opt_full = torch.optim.SGD(model.parameters(), lr=0.1)
 opt_micro = torch.optim.SGD(twin.parameters(), lr=0.1)
 for step in range(3):
@@ -88,6 +89,6 @@ print(f"训练 3 步后参数的最大绝对误差：{max_diff:.2e}")
 # %%
 # 小结
 # ----
-# 梯度累积就是有意保留 ``zero_grad()`` 平常要消除的那种累加：每个优化器步只清零一次，
-# 并按比例缩放每个小批量的损失。梯度清零详见 :ref:`zero-grad`，训练循环详见
+# 梯度累积就是有意保留 ``zero_grad()`` 平常要消除的那种累加：每个训练步只清零一次，
+# 并按比例缩放每个微批次的损失。梯度清零详见 :ref:`zero-grad`，训练循环详见
 # :ref:`backward-and-step`。
