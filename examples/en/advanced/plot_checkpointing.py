@@ -56,8 +56,8 @@ print(f"no checkpoint: {plain_bytes:,} bytes kept")
 # last one without a checkpoint: ``backward()`` starts there. The backward pass
 # rebuilds one segment's activations at a time.
 for segments in (1, 2, 4, 8):
-    kept = saved_bytes(lambda: checkpoint_sequential(model, segments, x, use_reentrant=False))
-    one_segment = saved_bytes(lambda: model[: len(model) // segments](x))
+    kept = saved_bytes(lambda n=segments: checkpoint_sequential(model, n, x, use_reentrant=False))
+    one_segment = saved_bytes(lambda n=segments: model[: len(model) // n](x))
     print(f"{segments} segment(s): {kept:>7,} bytes kept, {one_segment:>7,} bytes per recomputed segment")
     if segments == 1:
         assert kept == plain_bytes  # one segment is the last one: nothing is checkpointed

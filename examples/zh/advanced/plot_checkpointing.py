@@ -53,8 +53,8 @@ print(f"不做检查点：保留 {plain_bytes:,} 字节")
 # ``checkpoint_sequential`` 保留除最后一段以外每段的输入，最后一段不做检查点：``backward()``
 # 正是从那里开始的。反向传播一段接一段地重建激活值。
 for segments in (1, 2, 4, 8):
-    kept = saved_bytes(lambda: checkpoint_sequential(model, segments, x, use_reentrant=False))
-    one_segment = saved_bytes(lambda: model[: len(model) // segments](x))
+    kept = saved_bytes(lambda n=segments: checkpoint_sequential(model, n, x, use_reentrant=False))
+    one_segment = saved_bytes(lambda n=segments: model[: len(model) // n](x))
     print(f"{segments} 段：保留 {kept:>7,} 字节，每段重新计算 {one_segment:>7,} 字节")
     if segments == 1:
         assert kept == plain_bytes  # 只有一段时，它就是最后一段：什么也没做检查点
