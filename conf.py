@@ -69,6 +69,8 @@ autograd_expected_errors = {
     "plot_two_optimizers.py": "is at version 2; expected version 1 instead",
     "plot_inplace_anomaly.py": "modified by an inplace operation",
     "plot_nan_anomaly.py": "returned nan values in its 0th output",
+    "plot_mixed_precision.py": "Attempting to unscale FP16 gradients",
+    "plot_custom_function.py": "Jacobian mismatch for output 0 with respect to input 0",
     "plot_ddp_cpu.py": "Expected to have finished reduction in the prior iteration",
     "plot_per_sample_gradients.py": "backward() called inside a functorch transform",
     "plot_train_eval_modes.py": "Inplace update to inference tensor outside InferenceMode",

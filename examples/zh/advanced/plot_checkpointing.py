@@ -1,0 +1,88 @@
+"""
+给深层模型做激活检查点：分几段？
+================================
+
+``torch.utils.checkpoint.checkpoint_sequential`` 把一个顺序模型分成若干段，只为反向传播保留
+每段的输入。在 ``backward()`` 中，各段依次把自己的前向传播再跑一遍。本示例对 1 到 8 段分别
+统计两次传播之间保留的字节数，以及重新计算一段所需的字节数，最后检查梯度没有变化。
+"""
+
+# %%
+# 由八个模块组成的深层模型
+# ------------------------
+# 每个模块是一个线性层加一个 ``tanh``。
+import torch
+from torch import nn
+from torch.utils.checkpoint import checkpoint_sequential
+
+torch.manual_seed(0)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print("设备：", device)
+
+model = nn.Sequential(*[nn.Sequential(nn.Linear(128, 128), nn.Tanh()) for _ in range(8)]).to(device)
+x = torch.randn(32, 128, device=device, requires_grad=True)
+
+# %%
+# 统计保存的字节数
+# ----------------
+# 打包钩子（pack hook）能看到计算图为反向传播保存的每个张量。这里只累加激活值，不计权重，
+# 因为权重本来就在内存里。
+weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
+
+
+def saved_bytes(forward):
+    total = 0
+
+    def pack(tensor):
+        nonlocal total
+        if tensor.untyped_storage().data_ptr() not in weights:
+            total += tensor.numel() * tensor.element_size()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        forward()
+    return total
+
+
+plain_bytes = saved_bytes(lambda: model(x))
+print(f"不做检查点：保留 {plain_bytes:,} 字节")
+
+# %%
+# 不同段数下保留的字节数与重新计算的字节数
+# ----------------------------------------
+# ``checkpoint_sequential`` 保留除最后一段以外每段的输入，最后一段不做检查点：``backward()``
+# 正是从那里开始的。反向传播一段接一段地重建激活值。
+for segments in (1, 2, 4, 8):
+    kept = saved_bytes(lambda n=segments: checkpoint_sequential(model, n, x, use_reentrant=False))
+    one_segment = saved_bytes(lambda n=segments: model[: len(model) // n](x))
+    print(f"{segments} 段：保留 {kept:>7,} 字节，每段重新计算 {one_segment:>7,} 字节")
+    if segments == 1:
+        assert kept == plain_bytes  # 只有一段时，它就是最后一段：什么也没做检查点
+
+# %%
+# 梯度不变
+# --------
+# 同一个训练步，分四段做检查点和不做检查点各算一次。
+loss = checkpoint_sequential(model, 4, x, use_reentrant=False).pow(2).mean()
+checkpointed = torch.autograd.grad(loss, [x, *model.parameters()])
+loss = model(x).pow(2).mean()
+plain = torch.autograd.grad(loss, [x, *model.parameters()])
+for a, b in zip(checkpointed, plain):
+    torch.testing.assert_close(a, b)
+print("全部", len(plain), "个梯度一致")
+
+# %%
+# 代价：每个模块都要跑两遍
+# ------------------------
+# 用前向钩子统计第一个模块被调用的次数。
+calls = []
+model[0].register_forward_hook(lambda module, args, output: calls.append(1))
+checkpoint_sequential(model, 4, x, use_reentrant=False).sum().backward()
+print("一个训练步中，第一个模块运行了", len(calls), "次")
+
+# %%
+# 小结
+# ----
+# 这里分四段保留的最少：段数多，要保留的输入就多；段数少，不做检查点的最后一段就长。重新
+# 计算的激活值还要另算，一段接一段。:ref:`checkpointing` 一页测量了付出的时间，并比较了
+# ``use_reentrant=True`` 和 ``False``。
