@@ -9,6 +9,7 @@ Each entry's front matter carries what the site knows about its message::
         - text: "… is at version …; expected version … instead"   # … = a variable part
           torch: "1.0–2.13"        # the releases that printed it
           source: "torch/csrc/autograd/saved_variable.cpp"        # or a URL of a real report
+          device: cuda             # optional: only a build on this device can show it live
       questions: []                # readers' own phrasings of the problem
 
 This module
@@ -110,6 +111,8 @@ def read_entry(path: Path) -> tuple[Entry | None, list[str]]:
         for key in ("text", "torch", "source"):
             if not isinstance(wording.get(key), str) or not wording[key].strip():
                 problems.append(f"{path.name}: wording {number} has no {key}")
+        if wording.get("device", "cuda") not in ("cpu", "cuda"):
+            problems.append(f"{path.name}: wording {number}: device {wording['device']!r} is not cpu or cuda")
         if isinstance(wording.get("torch"), str) and not RANGE.match(wording["torch"]):
             problems.append(f"{path.name}: wording {number}: torch {wording['torch']!r} is not like '1.0–2.13'")
     questions = data.get("questions") or []
@@ -118,7 +121,7 @@ def read_entry(path: Path) -> tuple[Entry | None, list[str]]:
         questions = []
     if problems:
         return None, problems
-    clean = [{key: str(w[key]) for key in ("text", "torch", "source")} for w in wordings]
+    clean = [{key: str(w[key]) for key in ("text", "torch", "source", "device") if key in w} for w in wordings]
     return Entry(path.stem, kind, fix.strip(), clean, list(questions)), []
 
 
@@ -338,9 +341,13 @@ def check_live_wording(app: Sphinx, doctree: nodes.document) -> None:
     entry, _ = read_entry(Path(app.env.doc2path(docname)))
     if entry is None:
         return  # check_entries reports it
+    from .provenance import requested_device
+
     version = metadata.version("torch")
     current = [w for w in entry.wordings if is_current(w["torch"], version)]
-    if not current:
+    elsewhere = [w for w in current if w.get("device", requested_device()) != requested_device()]
+    current = [w for w in current if w not in elsewhere]  # a CUDA-only message cannot show on a CPU build
+    if not current and not elsewhere:
         logger.warning("no wording of this entry is marked as printed by torch %s: update the wordings' "
                        "torch ranges (and the page) to this release", version,
                        location=(docname, 1), type="autograd", subtype="error-index")  # fmt: skip

@@ -26,7 +26,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from autograd_docs.browser import CHROMIUM, LAUNCH_ARGS
+from autograd_docs.browser import LAUNCH_ARGS, find_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "build" / "html"
@@ -89,7 +89,7 @@ def audit(binary: Path, url: str, report: Path) -> dict[str, float]:
     subprocess.run(
         [str(binary), url, "--quiet", f"--chrome-flags={flags}", "--output=json", f"--output-path={report}",
          f"--only-categories={','.join(CATEGORIES)}"],
-        check=True, env={**os.environ, "CHROME_PATH": CHROMIUM or ""},
+        check=True, env={**os.environ, "CHROME_PATH": find_browser() or ""},
     )  # fmt: skip
     result = json.loads(report.read_text(encoding="utf-8"))
     scores = {name: result["categories"][name]["score"] for name in CATEGORIES}
@@ -98,7 +98,7 @@ def audit(binary: Path, url: str, report: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    if CHROMIUM is None:
+    if find_browser() is None:
         raise SystemExit("Chromium is missing: apt-get install chromium")
     if not (SITE / "en" / "index.html").exists():
         raise SystemExit("build/html is missing: build the site first (python -m autograd_docs.build)")

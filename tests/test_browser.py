@@ -15,16 +15,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from autograd_docs.browser import cjk_font_missing, in_ci, launch, missing, serve
-from builtsite import FOLDERS, HTML_LANG, ROOT, SITE, require_site, source_pages
-
-
-def _not_here(why: str) -> None:
-    """Skip what needs what is missing, with ``why``; under ``CI=true``, fail."""
-    if in_ci():
-        pytest.fail(f"CI=true, so this fails instead of skipping: {why}", pytrace=False)
-    pytest.skip(why, allow_module_level=True)
-
+from autograd_docs.browser import cjk_font_missing, launch, missing, serve
+from builtsite import FOLDERS, HTML_LANG, ROOT, SITE, not_here as _not_here, require_site, source_pages
 
 if (_no_browser := missing()) is not None:
     _not_here(_no_browser)

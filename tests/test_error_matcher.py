@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograd_docs.browser import CHROMIUM, launch, serve
-from builtsite import FOLDERS, SITE, require_site
+from autograd_docs.browser import launch, missing, serve
+from builtsite import FOLDERS, SITE, not_here, require_site
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is missing: apt-get install chromium (.ci/run does)"),
-]
+if (_no_browser := missing()) is not None:
+    not_here(_no_browser)
+
+pytestmark = pytest.mark.browser
 DATA = Path(__file__).parent / "data"
 PASTES = yaml.safe_load((DATA / "error_pastes.yaml").read_text(encoding="utf-8"))
 NON_AUTOGRAD = yaml.safe_load((DATA / "non_autograd_pastes.yaml").read_text(encoding="utf-8"))
