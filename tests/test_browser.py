@@ -16,7 +16,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from autograd_docs.browser import cjk_font_missing, launch, missing, serve
-from builtsite import FOLDERS, HTML_LANG, ROOT, SITE, not_here as _not_here, require_site, source_pages
+from builtsite import FOLDERS, HTML_LANG, ROOT, SITE, require_site, source_pages
+from builtsite import not_here as _not_here
 
 if (_no_browser := missing()) is not None:
     _not_here(_no_browser)
