@@ -71,6 +71,9 @@ autograd_expected_errors = {
     "plot_nan_anomaly.py": "returned nan values in its 0th output",
     "plot_ddp_cpu.py": "Expected to have finished reduction in the prior iteration",
     "plot_per_sample_gradients.py": "backward() called inside a functorch transform",
+    "plot_train_eval_modes.py": "Inplace update to inference tensor outside InferenceMode",
+    "plot_truncated_bptt.py": "Trying to backward through the graph a second time",
+    "plot_wrong_fixes.py": "element 0 of tensors does not require grad and does not have a grad_fn",
 }
 
 # -- Where the site is published (a fork changes these two lines) -------------------

@@ -9,7 +9,8 @@ One module per concern:
 - :mod:`.gallery`: per-example reset, expected errors, Chinese labels, Colab links;
 - :mod:`.publishing`: hreflang links, sitemaps, and the root files (chooser, 404);
 - :mod:`.accessibility`: what screen readers and keyboards need that the themes leave out;
-- :mod:`.errorindex`: one page per error message, the index table, and the entries' data for the browser.
+- :mod:`.errorindex`: one page per error message, the index table, and the entries' data for the browser;
+- :mod:`.error_matcher`: a pasted error names its entry; readers' own questions find the page.
 
 Not Sphinx hooks: :mod:`.build` runs both builds (``python -m autograd_docs.build``), and
 :mod:`.graphs` draws the real autograd graph for the pages' cells.
@@ -23,6 +24,7 @@ from sphinx.application import Sphinx
 
 from . import (
     accessibility,
+    error_matcher,
     errorindex,
     gallery,
     languages,
@@ -36,6 +38,7 @@ __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    for module in (languages, provenance, publishing, search_zh, tracebacks, gallery, accessibility, errorindex):
+    modules = (languages, provenance, publishing, search_zh, tracebacks, gallery, accessibility, errorindex, error_matcher)
+    for module in modules:
         module.setup(app)
     return {"version": __version__, "env_version": 6, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -68,7 +68,13 @@ def _shape(tensor: Any, text: dict[str, str]) -> str:
 
 def draw(lang: str = "en", **tensors: Any) -> Any:
     """Draw the autograd graph behind ``tensors`` (name=tensor); labels in ``lang``."""
-    import pygraphviz
+    try:
+        import pygraphviz
+    except ImportError as missing:  # the wheel bundles Graphviz but uses the system's GLib and X11 libraries
+        raise ImportError(
+            f"pygraphviz cannot load ({missing}); on a minimal Linux image install the libraries its "
+            "wheel expects: apt-get install libglib2.0-0 libx11-6 libxrender1 libxext6"
+        ) from missing
     import torch
 
     text = LABELS[lang]

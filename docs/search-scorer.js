@@ -2,13 +2,17 @@
  * Search ranking for this site (conf.py: html_search_scorer), in both languages.
  *
  * Sphinx ranks pages by which query words appear in their titles and text.  Readers
- * here search with a concept ("leaf tensor", "梯度清零") or paste an error message, so:
+ * here search with a concept ("leaf tensor", "梯度清零"), paste an error message (the error
+ * matcher, docs/_static/error-matcher.js, names its entry above these results), or ask a
+ * question in Chinese, so:
  * 1. a page whose own title holds every query word comes first, then a section
  *    whose title holds them all, before pages that merely mention the words;
  * 2. a section whose whole title appears inside the query (the error index's
  *    headings are the messages), or that holds the whole query of three words or
  *    more, comes first, linked to that section.  A Chinese heading that glosses the
- *    message in full-width brackets ("message（释义）") matches by the message alone.
+ *    message in full-width brackets ("message（释义）") matches by the message alone;
+ * 3. a query with Chinese and two words or more is ranked by how rare the words a page
+ *    holds are, not only among pages that hold every word (see the last block).
  */
 var Scorer = {
   objNameMatch: 11,
@@ -21,13 +25,16 @@ var Scorer = {
   partialTerm: 2,
 
   score: (result) => {
-    const [, title, anchor, , score] = result;
+    const [docname, title, anchor, , score] = result;
     const query = new URLSearchParams(window.location.search).get("q") || "";
     const words = splitQuery(query.toLowerCase()).filter((w) => w.length > 1);
     const [page, section = ""] = title.toLowerCase().split(" > ");
     const holds = (text) => words.length > 0 && words.every((w) => text.includes(w.replace(/s$/, "")));
-    if (holds(page)) return score + (anchor ? 10 : 20);
-    return score + (holds(section) ? 12 : 0);  // a section about exactly this, on another page
+    // a concept of one or two words ("叶子张量") belongs to its concept page, before the error
+    // entries whose messages mention it; a pasted message is longer
+    const entry = docname.startsWith("errors/") && words.length <= 2 ? -5 : 0;
+    if (holds(page)) return score + entry + (anchor ? 10 : 20);
+    return score + entry + (holds(section) ? 12 : 0);  // a section about exactly this, on another page
   },
 };
 
@@ -57,5 +64,47 @@ var Scorer = {
     const key = (r) => `${r[0]}${r[2]}`;
     const found = new Set(entries.map(key));
     return [...results.filter((r) => !found.has(key(r))), ...entries];
+  };
+})();
+
+// A Chinese question phrased like a blog title ("pytorch .backward()后grad为None") carries
+// words the answering page does not hold, and Sphinx keeps only the pages holding every query
+// word of three letters or more (ranked by their single best word).  For a query with Chinese
+// in it, every page holding some of its words is ranked instead by the weight of the words it
+// holds: a word counts more the fewer pages hold it (squared idf), and twice in the page's own
+// title (not a section's: most sections' titles hold "backward" or "grad").  A section
+// whose whole title is in the query (an error message) stays first.
+(() => {
+  if (typeof Search === "undefined") return;
+  const perform = Search._performSearch;
+  Search._performSearch = (query, searchTerms, ...rest) => {
+    const results = perform(query, searchTerms, ...rest);
+    // a concept query ("梯度清零") keeps Sphinx's ranking; a question has more words
+    if (!/\p{Script=Han}/u.test(query) || !searchTerms || searchTerms.size < 2) return results;
+    const { terms, titleterms: titleTerms, docnames, titles, filenames } = Search._index;
+    const filesOf = (table, word) => {
+      if (!Object.prototype.hasOwnProperty.call(table, word)) return [];
+      const files = table[word];
+      return typeof files === "number" ? [files] : files;
+    };
+    const scores = new Map();
+    for (const word of searchTerms) {
+      const inText = filesOf(terms, word);
+      const inTitle = filesOf(titleTerms, word);
+      const held = new Set([...inText, ...inTitle]);
+      if (held.size === 0) continue;
+      const weight = Math.log(1 + docnames.length / held.size) ** 2;  // squared: a rare word outweighs several common ones
+      for (const file of held) scores.set(file, (scores.get(file) || 0) + weight);
+      for (const file of inTitle) {
+        if (titles[file].toLowerCase().includes(word)) scores.set(file, scores.get(file) + weight);
+      }
+    }
+    const first = results.filter((r) => r[4] >= 1000);  // whole titles found in the query
+    const shown = new Set(first.map((r) => r[0]));
+    const ranked = [...scores]
+      .filter(([file]) => !shown.has(docnames[file]))
+      .map(([file, score]) => [docnames[file], titles[file], "", null, score, filenames[file], "text"])
+      .sort((a, b) => a[4] - b[4]);  // results are shown from the end
+    return [...ranked, ...first];
   };
 })();

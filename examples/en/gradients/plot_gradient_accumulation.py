@@ -49,11 +49,13 @@ accumulated = [p.grad.clone() for p in model.parameters()]
 # %%
 # The same gradients
 # ------------------
-# Equal up to float rounding, since the sums are done in a different order.
+# Equal up to float rounding, since the sums are done in a different order. The exact
+# difference can change from one device to another, so we print whether it stays below
+# ``1e-6``.
 for acc, full in zip(accumulated, full_batch):
     torch.testing.assert_close(acc, full)
 max_diff = max((acc - full).abs().max().item() for acc, full in zip(accumulated, full_batch))
-print(f"max abs difference: {max_diff:.2e}")
+print("max abs difference below 1e-6:", max_diff < 1e-6)
 
 # %%
 # Without the division
@@ -87,7 +89,7 @@ for step in range(3):
 for p_full, p_micro in zip(model.parameters(), twin.parameters()):
     torch.testing.assert_close(p_micro, p_full)
 max_diff = max((a - b).abs().max().item() for a, b in zip(model.parameters(), twin.parameters()))
-print(f"max abs difference of the parameters after 3 steps: {max_diff:.2e}")
+print("max abs difference of the parameters after 3 steps below 1e-6:", max_diff < 1e-6)
 
 # %%
 # Conclusion

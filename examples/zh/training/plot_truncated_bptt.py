@@ -1,0 +1,111 @@
+"""
+截断的随时间反向传播：对隐藏状态调用 ``detach()``
+=================================================
+
+分段读取长序列的循环神经网络，会把隐藏状态从一段带到下一段。如果不调用 ``detach()``，
+隐藏状态也会带上上一段的计算图，第二次 ``backward()`` 就会失败。本示例先运行这个错误写法，
+再测量 ``retain_graph=True`` 让计算图保留下来的规模，最后用正确的写法训练。
+"""
+
+# %%
+# 分段读取的长序列
+# ----------------
+# 任务：复述上一步的第一个特征。每段 5 步。
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+print("设备：", device)
+
+cell = nn.GRUCell(3, 8).to(device)
+head = nn.Linear(8, 1).to(device)
+parameters = [*cell.parameters(), *head.parameters()]
+stream = torch.randn(40, 5, 4, 3, device=device)  # 段、步、批、特征
+targets = stream[..., :1].roll(1, dims=1)
+
+
+def run_chunk(hidden, k):
+    loss = 0.0
+    for step in range(stream.shape[1]):
+        hidden = cell(stream[k, step], hidden)
+        loss = loss + (head(hidden) - targets[k, step]).pow(2).mean()
+    return hidden, loss / stream.shape[1]
+
+
+def graph_size(tensor):
+    """从 ``tensor.grad_fn`` 出发可到达的节点数。"""
+    seen, stack = set(), [tensor.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is not None and node not in seen:
+            seen.add(node)
+            stack.extend(next_node for next_node, _ in node.next_functions)
+    return len(seen)
+
+
+# %%
+# 常见错误：隐藏状态保留了历史
+# ----------------------------
+# 第二段的损失只调用了一次 ``backward()``，它的计算图却一直延伸到第一段，
+# 而第一次 ``backward()`` 已经释放了那一段。
+import traceback
+
+optimizer = torch.optim.Adam(parameters, lr=0.02)
+hidden = torch.zeros(4, 8, device=device)
+try:
+    for k in range(2):
+        hidden, loss = run_chunk(hidden, k)
+        print(f"第 {k} 段：从损失出发可到达 {graph_size(loss)} 个节点")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+except RuntimeError:
+    traceback.print_exc()
+
+# %%
+# 错误的修复：``retain_graph=True``
+# ---------------------------------
+# 中间没有 ``step()`` 时它能运行，但什么都没有被释放：计算图每一步增长一段，
+# 每次反向传播都回到第 0 段。
+hidden = torch.zeros(4, 8, device=device)
+reached_chunk_0 = 0
+for k in range(12):
+    hidden, loss = run_chunk(hidden, k)
+    if k == 0:
+        def count(grad):
+            global reached_chunk_0
+            reached_chunk_0 += 1
+        hidden.register_hook(count)
+    loss.backward(retain_graph=True)
+    if k % 4 == 3:
+        print(f"第 {k:2d} 段：保留着 {graph_size(loss):5d} 个节点，"
+              f"已有 {reached_chunk_0} 次反向传播到达第 0 段")
+
+# %%
+# 解决办法：在段的边界 ``detach()``
+# ---------------------------------
+# 隐藏状态保留数值，计算图重新开始，损失逐渐下降。
+torch.manual_seed(0)
+cell.reset_parameters()
+head.reset_parameters()
+optimizer = torch.optim.Adam(parameters, lr=0.02)
+
+hidden = torch.zeros(4, 8, device=device)
+losses = []
+for k in range(40):
+    hidden, loss = run_chunk(hidden.detach(), k)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    losses.append(loss.item())
+    if k % 10 == 9:
+        print(f"第 {k:2d} 段：损失 {loss.item():.4f}，{graph_size(loss)} 个节点")
+assert sum(losses[-10:]) < sum(losses[:10])
+
+# %%
+# 小结
+# ----
+# 凡是存活时间超过一个批次的状态都要分离：隐藏状态、滑动平均、记忆库。
+# ``retain_graph=True`` 只是掩盖了报错，却留住了每个批次的计算图。
+# 页面 :ref:`carried-state` 测量了这样做的代价，并讲解了滑动平均的情形。
