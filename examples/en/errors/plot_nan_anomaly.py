@@ -49,8 +49,13 @@ with torch.autograd.detect_anomaly():
 # %%
 # Reading the culprit
 # -------------------
-# ``sqrt`` has an infinite derivative at 0. ``SumBackward0`` passes the ``inf`` on, and
-# ``PowBackward0`` multiplies it by ``2 * x = 0``: ``inf * 0`` is NaN.
+# ``sqrt`` has an infinite derivative at 0. ``SumBackward1``, the node of
+# ``sum(dim=1)``, passes the ``inf`` on, and ``PowBackward0`` multiplies it by
+# ``2 * x = 0``: ``inf * 0`` is NaN.
+sqrt_node = lengths.grad_fn
+sum_node = sqrt_node.next_functions[0][0]
+pow_node = sum_node.next_functions[0][0]
+print("backward nodes:", sqrt_node.name(), "->", sum_node.name(), "->", pow_node.name())
 print("d sqrt(s)/ds at s = 0:", 0.5 / torch.sqrt(torch.tensor(0.0)))
 print("inf * 0:", torch.tensor(float("inf")) * 0)
 

@@ -5,16 +5,17 @@ Leaf tensors on a device: create them there, don't move them
 ``torch.randn(3, requires_grad=True).to(device)`` looks like a parameter on the GPU, but
 the conversion is a recorded operation: the result is a non-leaf tensor and its
 ``.grad`` stays ``None``. This example shows the mistake, where the gradient went
-instead, and two ways to get a real leaf. A dtype conversion makes a copy on every
-device, so the example converts to ``float64`` as well: the effect is then visible on
-a CPU-only machine too.
+instead, and two ways to get a real leaf. A conversion to another dtype makes a copy on
+every device, so the example converts to ``float64`` as well: the effect is then visible
+on a CPU-only machine too.
 """
 
 # %%
 # Moving a tensor that requires gradients
 # ---------------------------------------
 # On a CPU-only machine ``.to(device)`` returns the very same tensor. On a GPU it
-# returns a copy, made by a recorded operation.
+# returns a copy, made by a recorded operation. The ``meta`` device stores no data,
+# and moving to it shows that copy on any machine.
 import torch
 
 torch.manual_seed(0)
@@ -24,6 +25,10 @@ print("device:", device)
 base = torch.randn(3, requires_grad=True)
 moved = base.to(device)
 print("same tensor:", moved is base, "is_leaf:", moved.is_leaf)
+
+on_meta = base.to("meta")
+print("to meta, same tensor:", on_meta is base, "is_leaf:", on_meta.is_leaf)
+print("grad_fn:", on_meta.grad_fn.name())
 
 # %%
 # The mistake: converting after ``requires_grad=True``

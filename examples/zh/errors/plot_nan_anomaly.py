@@ -46,8 +46,12 @@ with torch.autograd.detect_anomaly():
 # %%
 # 找出真正的元凶
 # --------------
-# ``sqrt`` 在 0 处的导数是无穷大。``SumBackward0`` 把 ``inf`` 原样传下去，
-# ``PowBackward0`` 再乘上 ``2 * x = 0``：``inf * 0`` 就是 NaN。
+# ``sqrt`` 在 0 处的导数是无穷大。``sum(dim=1)`` 的节点 ``SumBackward1`` 把 ``inf``
+# 原样传下去，``PowBackward0`` 再乘上 ``2 * x = 0``：``inf * 0`` 就是 NaN。
+sqrt_node = lengths.grad_fn
+sum_node = sqrt_node.next_functions[0][0]
+pow_node = sum_node.next_functions[0][0]
+print("反向节点：", sqrt_node.name(), "->", sum_node.name(), "->", pow_node.name())
 print("sqrt(s) 在 s = 0 处的导数：", 0.5 / torch.sqrt(torch.tensor(0.0)))
 print("inf * 0：", torch.tensor(float("inf")) * 0)
 

@@ -4,15 +4,15 @@
 
 ``torch.randn(3, requires_grad=True).to(device)`` 看上去像是 GPU 上的一个参数，但这次转换是一个
 被记录下来的运算：结果是非叶子张量，它的 ``.grad`` 始终是 ``None``。本示例重现这个错误，
-看看梯度到底去了哪里，再给出两种得到真正叶子张量的方法。转换数据类型在任何设备上都会产生
-副本，所以示例同时转换成 ``float64``：这样在只有 CPU 的机器上也能看到同样的现象。
+看看梯度到底去了哪里，再给出两种得到真正叶子张量的方法。转换成另一种数据类型在任何设备上都会
+产生副本，所以示例同时转换成 ``float64``：这样在只有 CPU 的机器上也能看到同样的现象。
 """
 
 # %%
 # 搬运需要梯度的张量
 # ------------------
 # 在只有 CPU 的机器上，``.to(device)`` 返回的就是原来那个张量；在 GPU 上，它返回一份由
-# 被记录的运算产生的副本。
+# 被记录的运算产生的副本。``meta`` 设备不存储数据，搬到它上面，在任何机器上都能看到这份副本。
 import torch
 
 torch.manual_seed(0)
@@ -22,6 +22,10 @@ print("设备：", device)
 base = torch.randn(3, requires_grad=True)
 moved = base.to(device)
 print("是同一个张量：", moved is base, "is_leaf：", moved.is_leaf)
+
+on_meta = base.to("meta")
+print("搬到 meta，是同一个张量：", on_meta is base, "is_leaf：", on_meta.is_leaf)
+print("grad_fn：", on_meta.grad_fn.name())
 
 # %%
 # 常见错误：先 ``requires_grad=True`` 再转换
