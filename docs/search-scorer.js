@@ -57,7 +57,8 @@ var Scorer = {
       const words = inQuery ? message : full;
       for (const [file, id] of places) {
         const label = titles[file] === title ? title : `${titles[file]} > ${title}`;
-        entries.push([docnames[file], label, id ? `#${id}` : "", null, 1000 + words.length, filenames[file], "title"]);
+        // A title the paste holds (the message itself) outranks a longer title that holds the paste.
+        entries.push([docnames[file], label, id ? `#${id}` : "", null, (inQuery ? 2000 : 1000) + words.length, filenames[file], "title"]);
       }
     }
     entries.sort((a, b) => a[4] - b[4]);  // results are shown from the end

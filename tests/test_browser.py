@@ -15,8 +15,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from autograd_docs.browser import cjk_font_missing, launch, missing, serve
-from builtsite import FOLDERS, HTML_LANG, ROOT, SITE, require_site, source_pages
+from autograd_docs.browser import cjk_font_missing, missing
+from builtsite import FOLDERS, HTML_LANG, ROOT, source_pages
 from builtsite import not_here as _not_here
 
 if (_no_browser := missing()) is not None:
@@ -31,23 +31,6 @@ ALL_PAGES = [f"{folder}/{name}" for folder in FOLDERS for name in source_pages(f
 
 def _other(folder: str) -> str:
     return next(f for f in FOLDERS if f != folder)
-
-
-@pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    require_site()
-    with serve(SITE) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograd_docs.browser import launch, missing, serve
-from builtsite import FOLDERS, SITE, not_here, require_site
+from autograd_docs.browser import missing
+from builtsite import FOLDERS, not_here
 
 if (_no_browser := missing()) is not None:
     not_here(_no_browser)
@@ -32,22 +32,12 @@ MATCH = ".autograd-error-match:not([hidden]) a"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    require_site()
-    with serve(SITE) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def page(server) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
-        yield page
-        browser.close()
+def page(browser, server) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
+    yield page
+    context.close()
 
 
 def _href(href: str) -> str:

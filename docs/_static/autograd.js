@@ -1,7 +1,8 @@
-// A code block wider than the page scrolls sideways: let keyboard readers focus it to scroll it.
+// A code block or output that scrolls (sideways, or down when it is capped in height):
+// let keyboard readers focus it to scroll it.
 const autogradFocusWideBlocks = () => {
   for (const pre of document.querySelectorAll("pre")) {
-    if (pre.scrollWidth > pre.clientWidth) pre.tabIndex = 0;
+    if (pre.scrollWidth > pre.clientWidth || pre.scrollHeight > pre.clientHeight) pre.tabIndex = 0;
   }
 };
 autogradFocusWideBlocks();
