@@ -57,8 +57,9 @@ var Scorer = {
       const words = inQuery ? message : full;
       for (const [file, id] of places) {
         const label = titles[file] === title ? title : `${titles[file]} > ${title}`;
-        // A title the paste holds (the message itself) outranks a longer title that holds the paste.
-        entries.push([docnames[file], label, id ? `#${id}` : "", null, (inQuery ? 2000 : 1000) + words.length, filenames[file], "title"]);
+        // A title the paste holds (the message itself), the longest first, outranks a title that
+        // holds the paste, the tightest first; an error entry before a section that quotes its message.
+        entries.push([docnames[file], label, id ? `#${id}` : "", null, (inQuery ? 2000 + words.length : 1000 - words.length) + (docnames[file].startsWith("errors/") ? 500 : 0), filenames[file], "title"]);
       }
     }
     entries.sort((a, b) => a[4] - b[4]);  // results are shown from the end
