@@ -39,7 +39,9 @@ full_batch = [p.grad.clone() for p in model.parameters()]
 # Gradients accumulated over four micro-batches
 # ---------------------------------------------
 # Clear once, then one backward pass per micro-batch. Dividing by ``num_micro`` turns
-# the sum of four mean losses into the mean loss of the 16 samples.
+# the sum of four mean losses into the mean loss of the 16 samples, because the four
+# micro-batches have the same size (with unequal sizes, weight each loss by
+# ``len(xb) / len(inputs)``: :ref:`zero-grad` shows the difference).
 num_micro = 4
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):

@@ -34,6 +34,12 @@ print("scaled.grad:", scaled.grad)
 print("weight.grad:", weight.grad)
 torch.testing.assert_close(weight.grad, 8 * weight.detach())
 
+late = weight.detach().clone().requires_grad_() * 2
+late.sum().backward()
+late.retain_grad()  # too late: the gradient has already flowed past
+print("retain_grad() after backward():", late.grad)
+assert late.grad is None
+
 # %%
 # The mistake: updating a leaf in place
 # -------------------------------------

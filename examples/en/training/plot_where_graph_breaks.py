@@ -12,7 +12,9 @@ reach, with the likely reason. Copy it into your own code; it needs nothing else
 # The helper
 # ----------
 # Every parameter that the graph reaches appears as the ``variable`` of an
-# ``AccumulateGrad`` node. Whatever the walk does not meet gets no gradient.
+# ``AccumulateGrad`` node. A parameter the walk does not meet gets no gradient, except
+# behind a custom ``Function`` that runs its own nested backward, such as a reentrant
+# checkpoint: the walk cannot see through it (last section before the conclusion).
 import torch
 from torch import nn
 
@@ -112,6 +114,35 @@ print("grad is None:", [name for name, p in model.named_parameters() if p.grad i
 with torch.no_grad():
     loss = nn.functional.mse_loss(model(inputs)[0], targets)
 print(next(iter(unreached_parameters(loss, model).values())))
+
+# %%
+# A blind spot: reentrant checkpoints
+# -----------------------------------
+# ``checkpoint(..., use_reentrant=True)``, like any custom ``Function`` that runs a nested
+# backward, hides the block's parameters from the walk, yet they get gradients. Treat the
+# report as a hint and confirm it against ``.grad`` after ``backward()``.
+from torch.utils.checkpoint import checkpoint
+
+
+class CheckpointedModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = nn.Linear(4, 4)
+        self.head = nn.Linear(4, 1)
+
+    def forward(self, inputs):
+        return self.head(checkpoint(self.block, inputs, use_reentrant=True))
+
+
+model = CheckpointedModel().to(device)
+inputs = torch.randn(16, 4, device=device, requires_grad=True)
+loss = model(inputs).pow(2).mean()
+report = unreached_parameters(loss, model)
+loss.backward()
+print("walk says unreached:", sorted(report))
+print("grad is None:", [name for name, p in model.named_parameters() if p.grad is None])
+assert set(report) == {"block.weight", "block.bias"}
+assert all(p.grad is not None for p in model.parameters())
 
 # %%
 # Conclusion

@@ -33,6 +33,12 @@ print("scaled.grad：", scaled.grad)
 print("weight.grad：", weight.grad)
 torch.testing.assert_close(weight.grad, 8 * weight.detach())
 
+late = weight.detach().clone().requires_grad_() * 2
+late.sum().backward()
+late.retain_grad()  # 太晚了：梯度已经流过去了
+print("在 backward() 之后调用 retain_grad()：", late.grad)
+assert late.grad is None
+
 # %%
 # 常见错误：原地更新叶子张量
 # --------------------------

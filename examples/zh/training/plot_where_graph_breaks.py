@@ -11,7 +11,8 @@
 # 辅助函数
 # --------
 # 计算图能到达的每个参数，都会作为某个 ``AccumulateGrad`` 节点的 ``variable`` 出现。
-# 遍历时遇不到的参数，就得不到梯度。
+# 遍历时遇不到的参数，就得不到梯度；例外是藏在自行运行嵌套反向传播的自定义 ``Function``
+# 后面的参数，例如可重入的检查点：遍历看不穿它（见小结前的最后一节）。
 import torch
 from torch import nn
 
@@ -110,6 +111,35 @@ print(".grad 为 None：", [name for name, p in model.named_parameters() if p.gr
 with torch.no_grad():
     loss = nn.functional.mse_loss(model(inputs)[0], targets)
 print(next(iter(unreached_parameters(loss, model).values())))
+
+# %%
+# 盲区：可重入的检查点
+# --------------------
+# ``checkpoint(..., use_reentrant=True)`` 和所有运行嵌套反向传播的自定义 ``Function`` 一样，
+# 会把块内的参数藏起来，遍历到达不了它们，但它们照样得到梯度。所以报告只是线索，
+# 要在 ``backward()`` 之后对照 ``.grad`` 确认。
+from torch.utils.checkpoint import checkpoint
+
+
+class CheckpointedModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = nn.Linear(4, 4)
+        self.head = nn.Linear(4, 1)
+
+    def forward(self, inputs):
+        return self.head(checkpoint(self.block, inputs, use_reentrant=True))
+
+
+model = CheckpointedModel().to(device)
+inputs = torch.randn(16, 4, device=device, requires_grad=True)
+loss = model(inputs).pow(2).mean()
+report = unreached_parameters(loss, model)
+loss.backward()
+print("遍历判定未到达：", sorted(report))
+print(".grad 为 None：", [name for name, p in model.named_parameters() if p.grad is None])
+assert set(report) == {"block.weight", "block.bias"}
+assert all(p.grad is not None for p in model.parameters())
 
 # %%
 # 小结
