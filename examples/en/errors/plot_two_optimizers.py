@@ -4,7 +4,10 @@ Two losses, two optimizers: when to call ``step()``
 
 A GAN trains a generator and a discriminator with two losses and two optimizers.
 Calling the discriminator's ``step()`` between the two ``backward()`` calls changes a
-weight that the second ``backward()`` still needs, and autograd raises an error. This
+weight that the second ``backward()`` still needs, and here autograd raises an error,
+because the graph saved that weight. When no node saved the stepped weight, the same
+order raises nothing and silently uses the old weight's gradient (the silent-failures
+example shows it). This
 example runs that order on two tiny ``nn.Linear`` models, then the two orders that work,
 and shows why the discriminator's step takes ``fake.detach()``.
 """
