@@ -4,7 +4,7 @@ Hunting an in-place bug with anomaly detection
 
 "modified by an inplace operation" tells you *that* a saved tensor was overwritten,
 not *where*. Anomaly detection records where each operation of the forward pass ran,
-and prints that line when its backward fails. This example hits the error in a small
+and prints that line when its node fails in the backward pass. This example hits the error in a small
 model, finds the guilty line with anomaly detection, and fixes it.
 """
 
@@ -44,9 +44,9 @@ except RuntimeError:
     traceback.print_exc()
 
 # %%
-# The same call in anomaly mode
+# The same call with anomaly detection
 # -----------------------------
-# A warning comes first: the backward node that failed (``SigmoidBackward0``) and the
+# A warning comes first: the node that failed (``SigmoidBackward0``) and the
 # traceback of the forward call that created it, down to the line inside ``model``.
 with torch.autograd.set_detect_anomaly(True):
     try:

@@ -67,8 +67,8 @@ print("gradient norms:", grad_norm.detach().cpu())
 print("penalty:", round(penalty.item(), 4))
 
 # %%
-# Backward through the penalty
-# ----------------------------
+# The backward pass through the penalty
+# -------------------------------------
 # An ordinary ``backward()`` reaches the weights through the graph that
 # ``create_graph=True`` recorded. The last bias shifts the output but not its slope, so
 # it gets no gradient: ``None``.

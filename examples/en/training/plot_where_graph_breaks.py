@@ -13,7 +13,7 @@ reach, with the likely reason. Copy it into your own code; it needs nothing else
 # ----------
 # Every parameter that the graph reaches appears as the ``variable`` of an
 # ``AccumulateGrad`` node. A parameter the walk does not meet gets no gradient, except
-# behind a custom ``Function`` that runs its own nested backward, such as a reentrant
+# behind a custom ``Function`` that runs its own nested backward pass, such as a reentrant
 # checkpoint: the walk cannot see through it (last section before the conclusion).
 import torch
 from torch import nn
