@@ -30,7 +30,7 @@ def weights_apart(case, wrong, right):
 # %%
 # 1. ``step()`` between two ``backward()`` calls, with nothing saved
 # ------------------------------------------------------------------
-# A trunk with two heads. The trunk's input does not require grad, so no node saved the
+# A trunk with two heads. The trunk's input does not require gradients, so no node saved the
 # trunk's weight, and ``opt_a.step()`` before ``loss_b.backward()`` raises nothing. But
 # ``loss_b``'s gradient for the trunk arrives after the step, and the next
 # ``zero_grad()`` erases it: the trunk never learns from ``loss_b``.
