@@ -55,7 +55,7 @@ torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
 # %%
 # The check, in ``float64``
 # -------------------------
-# ``gradcheck`` compares the backward with finite differences, ``gradgradcheck`` the
+# ``gradcheck`` compares ``backward()`` with finite differences, ``gradgradcheck`` the
 # second derivative. Both pass.
 x64 = torch.randn(5, dtype=torch.float64, device=device, requires_grad=True)
 print(gradcheck(Softplus.apply, (x64,)), gradgradcheck(Softplus.apply, (x64,)))

@@ -15,6 +15,7 @@ d(output)/d(input), trained with an ordinary ``backward()``.
 # For ``y = sin(x) * x`` the closed forms are ``y' = cos(x) * x + sin(x)`` and
 # ``y'' = 2 * cos(x) - sin(x) * x``.
 import torch
+from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -48,7 +49,7 @@ torch.testing.assert_close(d2y_dx2, closed_form)
 # -------------------------------
 # A small network and a batch of points; in WGAN-GP they are mixtures of real and
 # generated samples.
-critic = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)).to(device)
+critic = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 1)).to(device)
 real = torch.randn(8, 2, device=device)
 fake = torch.randn(8, 2, device=device) + 3.0
 alpha = torch.rand(8, 1, device=device)
@@ -81,7 +82,7 @@ for name, p in critic.named_parameters():
 # -------------------------------
 # For a linear critic ``f(x) = w . x + b`` the input gradient is ``w``, the penalty is
 # ``(|w| - 1) ** 2``, and its gradient is ``2 * (|w| - 1) * w / |w|``.
-linear = torch.nn.Linear(2, 1).to(device)
+linear = nn.Linear(2, 1).to(device)
 (g,) = torch.autograd.grad(linear(points).sum(), points, create_graph=True)
 ((g.norm(2, dim=1) - 1) ** 2).mean().backward()
 w = linear.weight.detach()

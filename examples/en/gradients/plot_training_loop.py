@@ -13,14 +13,15 @@ fills ``.grad``, and that ``optimizer.step()`` updates the parameters in place.
 # ----------------------------
 # One ``nn.Linear`` layer, plain SGD, fixed inputs and targets.
 import torch
+from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 print("device:", device)
 
-model = torch.nn.Linear(2, 1).to(device)
+model = nn.Linear(2, 1).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
-loss_fn = torch.nn.MSELoss()
+loss_fn = nn.MSELoss()
 inputs = torch.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)
 targets = torch.tensor([[1.0], [2.0]], device=device)
 

@@ -14,6 +14,7 @@
 # 对 ``y = sin(x) * x``，解析解为 ``y' = cos(x) * x + sin(x)``，
 # ``y'' = 2 * cos(x) - sin(x) * x``。
 import torch
+from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -45,7 +46,7 @@ torch.testing.assert_close(d2y_dx2, closed_form)
 # 判别器（critic）与要施加惩罚的点
 # --------------------------------
 # 一个小网络和一批点；在 WGAN-GP 中，这些点是真实样本与生成样本的随机插值。
-critic = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)).to(device)
+critic = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 1)).to(device)
 real = torch.randn(8, 2, device=device)
 fake = torch.randn(8, 2, device=device) + 3.0
 alpha = torch.rand(8, 1, device=device)
@@ -77,7 +78,7 @@ for name, p in critic.named_parameters():
 # ------------
 # 对线性判别器 ``f(x) = w . x + b``，输入梯度就是 ``w``，惩罚项为 ``(|w| - 1) ** 2``，
 # 它对 ``w`` 的梯度是 ``2 * (|w| - 1) * w / |w|``。
-linear = torch.nn.Linear(2, 1).to(device)
+linear = nn.Linear(2, 1).to(device)
 (g,) = torch.autograd.grad(linear(points).sum(), points, create_graph=True)
 ((g.norm(2, dim=1) - 1) ** 2).mean().backward()
 w = linear.weight.detach()

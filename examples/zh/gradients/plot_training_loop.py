@@ -12,14 +12,15 @@ PyTorch 的每个训练步都是同样的五行代码。本示例在一个很小
 # --------------------
 # 一个 ``nn.Linear`` 层、普通 SGD 优化器、固定的输入和目标。
 import torch
+from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 print("设备：", device)
 
-model = torch.nn.Linear(2, 1).to(device)
+model = nn.Linear(2, 1).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
-loss_fn = torch.nn.MSELoss()
+loss_fn = nn.MSELoss()
 inputs = torch.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)
 targets = torch.tensor([[1.0], [2.0]], device=device)
 
