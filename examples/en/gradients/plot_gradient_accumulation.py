@@ -70,7 +70,7 @@ model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
     loss_fn(model(xb), yb).backward()
 ratio = model[2].bias.grad / full_batch[-1]
-print("ratio to the full-batch gradient:", round(ratio.item(), 4))
+print(f"ratio to the full-batch gradient: {ratio.item():.4f}")
 
 # %%
 # Training both ways

@@ -65,7 +65,7 @@ scores = critic(points)
 grad_norm = grad_points.norm(2, dim=1)
 penalty = ((grad_norm - 1) ** 2).mean()
 print("gradient norms:", grad_norm.detach().cpu())
-print("penalty:", round(penalty.item(), 4))
+print(f"penalty: {penalty.item():.4f}")
 
 # %%
 # The backward pass through the penalty
@@ -75,7 +75,7 @@ print("penalty:", round(penalty.item(), 4))
 # it gets no gradient: ``None``.
 penalty.backward()
 for name, p in critic.named_parameters():
-    print(name, "grad norm:", None if p.grad is None else round(p.grad.norm().item(), 4))
+    print(name, "grad norm:", None if p.grad is None else f"{p.grad.norm().item():.4f}")
 
 # %%
 # A check against the closed form

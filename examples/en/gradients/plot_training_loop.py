@@ -53,7 +53,7 @@ show("after zero_grad()")
 # The forward pass reads the parameters and records a graph behind ``loss``.
 outputs = model(inputs)
 loss = loss_fn(outputs, targets)
-print("loss:", round(loss.item(), 4), "grad_fn:", loss.grad_fn.name())
+print(f"loss: {loss.item():.4f}, grad_fn: {loss.grad_fn.name()}")
 show("after the forward pass")
 
 # %%

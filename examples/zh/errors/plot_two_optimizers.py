@@ -70,7 +70,7 @@ opt_g.zero_grad()
 loss_g = -discriminator(fake).mean()
 loss_g.backward()
 opt_g.step()
-print("loss_d：", round(loss_d.item(), 4), "loss_g：", round(loss_g.item(), 4))
+print(f"loss_d：{loss_d.item():.4f}，loss_g：{loss_g.item():.4f}")
 
 # %%
 # 不用 ``detach()``，生成器也会拿到梯度

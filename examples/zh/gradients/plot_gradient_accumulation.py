@@ -66,7 +66,7 @@ model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
     loss_fn(model(xb), yb).backward()
 ratio = model[2].bias.grad / full_batch[-1]
-print("与整批梯度之比：", round(ratio.item(), 4))
+print(f"与整批梯度之比：{ratio.item():.4f}")
 
 # %%
 # 两种方式分别训练

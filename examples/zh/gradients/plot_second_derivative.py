@@ -62,7 +62,7 @@ scores = critic(points)
 grad_norm = grad_points.norm(2, dim=1)
 penalty = ((grad_norm - 1) ** 2).mean()
 print("梯度范数：", grad_norm.detach().cpu())
-print("惩罚项：", round(penalty.item(), 4))
+print(f"惩罚项：{penalty.item():.4f}")
 
 # %%
 # 对惩罚项做反向传播
@@ -71,7 +71,7 @@ print("惩罚项：", round(penalty.item(), 4))
 # 最后一层的偏置只平移输出、不改变斜率，所以它没有梯度，是 ``None``。
 penalty.backward()
 for name, p in critic.named_parameters():
-    print(name, "梯度范数：", None if p.grad is None else round(p.grad.norm().item(), 4))
+    print(name, "梯度范数：", None if p.grad is None else f"{p.grad.norm().item():.4f}")
 
 # %%
 # 与解析解核对

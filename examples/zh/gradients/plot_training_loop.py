@@ -51,7 +51,7 @@ show("zero_grad() 之后")
 # 前向传播读取参数，并在 ``loss`` 背后记录计算图。
 outputs = model(inputs)
 loss = loss_fn(outputs, targets)
-print("损失：", round(loss.item(), 4), "grad_fn：", loss.grad_fn.name())
+print(f"损失：{loss.item():.4f}，grad_fn：{loss.grad_fn.name()}")
 show("前向传播之后")
 
 # %%
