@@ -20,7 +20,7 @@ device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 print("device:", device)
 
 points = torch.tensor([[0.0, 0.0], [3.0, 4.0]], device=device, requires_grad=True)
-lengths = torch.sqrt((points**2).sum(dim=1))
+lengths = torch.sqrt((points ** 2).sum(dim=1))
 print("lengths:", lengths)
 
 # %%
@@ -40,7 +40,7 @@ import traceback
 
 points.grad = None
 with torch.autograd.detect_anomaly():
-    lengths = torch.sqrt((points**2).sum(dim=1))
+    lengths = torch.sqrt((points ** 2).sum(dim=1))
     try:
         lengths.sum().backward()
     except RuntimeError:

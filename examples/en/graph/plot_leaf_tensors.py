@@ -28,7 +28,7 @@ print("scaled.is_leaf:", scaled.is_leaf, "grad_fn:", scaled.grad_fn.name())
 # -----------------------------
 # ``retain_grad()`` must come before ``backward()``.
 scaled.retain_grad()
-loss = (scaled**2).sum()
+loss = (scaled ** 2).sum()
 loss.backward()
 print("scaled.grad:", scaled.grad)
 print("weight.grad:", weight.grad)

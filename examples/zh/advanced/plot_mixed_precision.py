@@ -20,7 +20,7 @@ print("设备：", device)
 
 model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 1)).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-scaler = torch.amp.GradScaler(device.type, init_scale=2.0**20)
+scaler = torch.amp.GradScaler(device.type, init_scale=2.0 ** 20)
 inputs = torch.randn(64, 8, device=device)
 targets = inputs.sum(dim=1, keepdim=True).sin()
 

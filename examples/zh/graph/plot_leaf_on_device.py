@@ -36,7 +36,7 @@ base = torch.randn(3, requires_grad=True)
 weight = base.to(device, torch.float64)
 print("is_leaf：", weight.is_leaf, "grad_fn：", weight.grad_fn.name())
 
-(weight**2).sum().backward()
+(weight ** 2).sum().backward()
 print("weight.grad：", weight.grad)
 
 # %%
@@ -51,7 +51,7 @@ torch.testing.assert_close(base.grad, 2 * base.detach())
 # ----------------------------
 # 把 ``device``、``dtype`` 和 ``requires_grad`` 一起传给创建张量的函数。
 weight = torch.randn(3, device=device, dtype=torch.float64, requires_grad=True)
-(weight**2).sum().backward()
+(weight ** 2).sum().backward()
 print("is_leaf：", weight.is_leaf)
 print("weight.grad：", weight.grad)
 
@@ -60,7 +60,7 @@ print("weight.grad：", weight.grad)
 # -------------------------------------------
 # 适用于来自别处的张量：转换时还不需要梯度，不会被记录，结果就是叶子张量。
 weight = torch.randn(3).to(device, torch.float64).requires_grad_()
-(weight**2).sum().backward()
+(weight ** 2).sum().backward()
 print("is_leaf：", weight.is_leaf)
 print("weight.grad：", weight.grad)
 torch.testing.assert_close(weight.grad, 2 * weight.detach())

@@ -27,7 +27,7 @@ print("scaled.is_leaf：", scaled.is_leaf, "grad_fn：", scaled.grad_fn.name())
 # --------------------
 # ``retain_grad()`` 必须在 ``backward()`` 之前调用。
 scaled.retain_grad()
-loss = (scaled**2).sum()
+loss = (scaled ** 2).sum()
 loss.backward()
 print("scaled.grad：", scaled.grad)
 print("weight.grad：", weight.grad)
