@@ -45,7 +45,7 @@ except RuntimeError:
 
 # %%
 # The same call with anomaly detection
-# -----------------------------
+# ------------------------------------
 # A warning comes first: the node that failed (``SigmoidBackward0``) and the
 # traceback of the forward call that created it, down to the line inside ``model``.
 with torch.autograd.set_detect_anomaly(True):
