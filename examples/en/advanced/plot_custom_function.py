@@ -17,7 +17,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 x = torch.tensor([-100.0, 0.0, 100.0], device=device, requires_grad=True)
 naive = torch.log(1 + torch.exp(x))

@@ -21,7 +21,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 generator = nn.Linear(2, 3).to(device)
 discriminator = nn.Linear(3, 1).to(device)

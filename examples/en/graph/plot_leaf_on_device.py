@@ -20,7 +20,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 base = torch.randn(3, requires_grad=True)
 moved = base.to(device)

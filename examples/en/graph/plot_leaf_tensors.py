@@ -16,7 +16,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 weight = torch.randn(3, device=device, requires_grad=True)
 scaled = weight * 2

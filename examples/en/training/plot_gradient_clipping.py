@@ -19,7 +19,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 inputs = 3 * torch.randn(64, 8, device=device)
 targets = inputs @ torch.randn(8, 1, device=device) + 0.1 * torch.randn(64, 1, device=device)

@@ -49,7 +49,7 @@ def unreached_parameters(loss, model):
 # is never used in the loss. ``backward()`` runs without any error.
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 
 class Model(nn.Module):

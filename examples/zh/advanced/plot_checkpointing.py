@@ -17,7 +17,7 @@ from torch.utils.checkpoint import checkpoint_sequential
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 model = nn.Sequential(*[nn.Sequential(nn.Linear(128, 128), nn.Tanh()) for _ in range(8)]).to(device)
 x = torch.randn(32, 128, device=device, requires_grad=True)

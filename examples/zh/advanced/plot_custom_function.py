@@ -15,7 +15,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 x = torch.tensor([-100.0, 0.0, 100.0], device=device, requires_grad=True)
 naive = torch.log(1 + torch.exp(x))

@@ -15,7 +15,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 w1 = torch.randn(4, 8, device=device, requires_grad=True)
 w2 = torch.randn(8, 1, device=device, requires_grad=True)

@@ -15,7 +15,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 points = torch.tensor([[0.0, 0.0], [3.0, 4.0]], device=device, requires_grad=True)
 lengths = torch.sqrt((points**2).sum(dim=1))

@@ -17,7 +17,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 x = torch.linspace(-2.0, 2.0, 5, device=device, requires_grad=True)
 y = torch.sin(x) * x

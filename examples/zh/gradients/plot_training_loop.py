@@ -15,7 +15,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 model = torch.nn.Linear(2, 1).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.02)

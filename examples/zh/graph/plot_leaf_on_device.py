@@ -17,7 +17,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 base = torch.randn(3, requires_grad=True)
 moved = base.to(device)

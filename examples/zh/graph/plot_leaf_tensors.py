@@ -15,7 +15,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 weight = torch.randn(3, device=device, requires_grad=True)
 scaled = weight * 2

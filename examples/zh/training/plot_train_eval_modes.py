@@ -17,7 +17,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 model = nn.Sequential(
     nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 1)
@@ -89,7 +89,7 @@ for epoch in range(5):
 # %%
 # 同一次验证，记录与不记录
 # ------------------------
-# 损失完全相同：记录只是多出了保存的张量，以及这些簿记工作在运行本示例的机器上
+# 损失完全相同：记录计算图只是多出了保存的张量，以及在运行本示例的机器上维护它们
 # 所花的时间。
 import time
 

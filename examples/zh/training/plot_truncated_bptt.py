@@ -16,7 +16,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 cell = nn.GRUCell(3, 8).to(device)
 head = nn.Linear(8, 1).to(device)

@@ -47,7 +47,7 @@ def unreached_parameters(loss, model):
 # ``backward()`` 运行时没有任何报错。
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 
 class Model(nn.Module):

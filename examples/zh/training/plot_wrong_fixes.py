@@ -21,7 +21,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 inputs = torch.randn(64, 3, device=device)
 targets = inputs @ torch.tensor([[1.0], [-2.0], [0.5]], device=device)
