@@ -42,7 +42,7 @@ assert late.grad is None
 # %%
 # 常见错误：原地更新叶子张量
 # --------------------------
-# 手写的一步梯度下降在自动求导记录期间原地修改了 ``weight``，PyTorch 直接拦了下来。
+# 手写的一步梯度下降在自动求导（autograd）记录期间原地修改了 ``weight``，PyTorch 直接拦了下来。
 import traceback
 
 try:
