@@ -88,5 +88,5 @@ print("first block ran", len(calls), "times for one step")
 # ----------
 # Here four segments keep the least: more segments keep more inputs, fewer leave a
 # longer last segment without a checkpoint. The recomputed activations come on top,
-# one segment after the other. The page :ref:`checkpointing` measures the
+# one segment after the other. The page on :ref:`activation checkpointing <checkpointing>` measures the
 # time paid and compares ``use_reentrant=True`` and ``False``.

@@ -88,5 +88,5 @@ except RuntimeError:  # GradcheckError is a RuntimeError
 # Conclusion
 # ----------
 # A custom backward is code autograd cannot check for you: run ``gradcheck`` and
-# ``gradgradcheck`` on it in ``float64``. The page :ref:`custom-function` covers
+# ``gradgradcheck`` on it in ``float64``. The page on :ref:`custom autograd functions <custom-function>` covers
 # ``save_for_backward``, ``mark_dirty`` and ``once_differentiable``.

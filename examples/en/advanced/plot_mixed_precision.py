@@ -82,5 +82,5 @@ except ValueError:
 # Conclusion
 # ----------
 # Keep the parameters in ``float32``, let ``autocast`` pick the 16-bit operations, and
-# call the scaler in its order. The page :ref:`mixed-precision` shows each step, the
+# call the scaler in its order. The page on :ref:`mixed precision <mixed-precision>` shows each step, the
 # skipped step, and the two other errors of ``GradScaler``.

@@ -73,4 +73,4 @@ print("w1.grad shape:", tuple(w1.grad.shape), "w2.grad shape:", tuple(w2.grad.sh
 # ----------
 # Turn anomaly detection on when an in-place error does not say enough; it names the
 # forward line. Turn it off again: it slows everything down. See
-# :ref:`anomaly-detection` and :ref:`inplace-errors`.
+# :ref:`anomaly detection <anomaly-detection>` and :ref:`in-place errors <inplace-errors>`.

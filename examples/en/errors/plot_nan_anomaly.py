@@ -75,4 +75,4 @@ print("points.grad:", points.grad)
 # ----------
 # ``detect_anomaly()`` names the backward function where NaN first appears; its cause
 # may be one step earlier, as the ``inf`` of ``sqrt`` here. Prefer formulas that stay
-# finite, such as a library norm or a ``clamp`` before ``sqrt``. See :ref:`anomaly-detection`.
+# finite, such as a library norm or a ``clamp`` before ``sqrt``. See :ref:`anomaly detection <anomaly-detection>`.

@@ -108,5 +108,5 @@ for step in range(30):
 # Conclusion
 # ----------
 # ``create_graph=True`` turns a gradient into something you can differentiate again:
-# a second derivative, or a penalty on a gradient's norm. The page
-# :ref:`backward-vs-grad` compares ``torch.autograd.grad`` with ``backward()``.
+# a second derivative, or a penalty on a gradient's norm. The page on
+# :ref:`backward() and grad() <backward-vs-grad>` compares ``torch.autograd.grad`` with ``backward()``.

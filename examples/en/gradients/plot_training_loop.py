@@ -92,6 +92,6 @@ for step in range(5):
 # Conclusion
 # ----------
 # ``backward()`` computes gradients into ``.grad``; ``step()`` applies them in place.
-# The page :ref:`backward-and-step` explains each stage, :ref:`zero-grad` why the loop
-# starts by clearing gradients, and :ref:`step-between-backwards` why the version bump
+# The page on :ref:`backward() and step() <backward-and-step>` explains each stage, :ref:`zeroing gradients <zero-grad>` why the loop
+# starts by clearing gradients, and :ref:`step() between two backward() calls <step-between-backwards>` why the version bump
 # matters when a graph is used again after ``step()``.

@@ -102,5 +102,5 @@ assert residual_moves[0] > residual_moves[-1] / 10
 # ----------
 # A first layer whose gradient norm is orders of magnitude below the last layer's does
 # not learn. Residual connections and normalization keep the norms of the same order
-# from the first layer to the last. The page :ref:`gradient-clipping` shows the
+# from the first layer to the last. The page on :ref:`gradient clipping <gradient-clipping>` shows the
 # opposite problem, exploding gradients, and how to clip them.

@@ -134,5 +134,5 @@ print("inference tensor:", predictions.is_inference(), "min:", predictions.min()
 # Conclusion
 # ----------
 # Call ``model.eval()`` *and* turn off recording for validation; one flag can drive
-# both. The page :ref:`train-eval-modes` explains each switch, and the cuDNN error that
+# both. The page on :ref:`training and evaluation modes <train-eval-modes>` explains each switch, and the cuDNN error that
 # RNNs raise on a GPU in evaluation mode.

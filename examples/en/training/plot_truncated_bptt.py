@@ -109,4 +109,4 @@ assert sum(losses[-10:]) < sum(losses[:10])
 # ----------
 # Detach any state that lives longer than one batch: hidden states, moving averages,
 # memory banks. ``retain_graph=True`` hides the error and keeps every batch's graph.
-# The page :ref:`carried-state` measures the cost and shows the running-average case.
+# The page on :ref:`state carried across batches <carried-state>` measures the cost and shows the running-average case.

@@ -64,4 +64,4 @@ print("仍是叶子张量：", weight.is_leaf)
 # 小结
 # ----
 # 叶子张量保存 ``.grad``；非叶子张量需要 ``retain_grad()``。只在自动求导不做记录的地方
-# 修改叶子张量的值。原因详见 :ref:`leaf-tensors`。
+# 修改叶子张量的值。原因详见“:ref:`叶子张量 <leaf-tensors>`”。
