@@ -115,5 +115,5 @@ opt_g.step()
 # ----
 # 优化器的 ``step()`` 会原地修改参数。要么让所有依赖当前参数的 ``backward()`` 都在第一次
 # ``step()`` 之前完成，要么在 ``step()`` 之后重新做一次前向传播；判别器要用 ``fake.detach()``
-# 来训练。报错的原因详见“:ref:`两次 backward() 之间的 step() <step-between-backwards>`”，多个优化器的调用顺序也在那里；
-# 多个损失共用一张计算图的情形见 :ref:`retain_graph=True <retain-graph>`。
+# 来训练。报错的原因详见“:ref:`参数更新的时机 <step-between-backwards>`”，多个优化器的调用顺序也在那里；
+# ``retain_graph=True`` 的用法见“:ref:`多个损失共用一张计算图 <retain-graph>`”。

@@ -92,4 +92,4 @@ print("训练 3 步后参数的最大绝对误差低于 1e-6：", max_diff < 1e-
 # 小结
 # ----
 # 梯度累积就是有意保留 ``zero_grad()`` 平常要消除的那种累加：每个训练步只清零一次，
-# 并按比例缩放每个微批次的损失。清零的细节见“:ref:`梯度清零 <zero-grad>`”，训练循环见 :ref:`backward() 与 step() <backward-and-step>`。
+# 并按比例缩放每个微批次的损失。清零的细节见“:ref:`梯度清零 <zero-grad>`”，训练循环见“:ref:`计算梯度与更新参数 <backward-and-step>`”。
