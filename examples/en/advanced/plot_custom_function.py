@@ -17,7 +17,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 x = torch.tensor([-100.0, 0.0, 100.0], device=device, requires_grad=True)
 naive = torch.log(1 + torch.exp(x))
@@ -88,5 +88,5 @@ except RuntimeError:  # GradcheckError is a RuntimeError
 # Conclusion
 # ----------
 # A custom backward is code autograd cannot check for you: run ``gradcheck`` and
-# ``gradgradcheck`` on it in ``float64``. The page :ref:`custom-function` covers
+# ``gradgradcheck`` on it in ``float64``. The page on :ref:`custom autograd functions <custom-function>` covers
 # ``save_for_backward``, ``mark_dirty`` and ``once_differentiable``.

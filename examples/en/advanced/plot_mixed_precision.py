@@ -18,7 +18,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 1)).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
@@ -82,5 +82,5 @@ except ValueError:
 # Conclusion
 # ----------
 # Keep the parameters in ``float32``, let ``autocast`` pick the 16-bit operations, and
-# call the scaler in its order. The page :ref:`mixed-precision` shows each step, the
+# call the scaler in its order. The page on :ref:`mixed precision <mixed-precision>` shows each step, the
 # skipped step, and the two other errors of ``GradScaler``.

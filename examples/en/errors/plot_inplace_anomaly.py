@@ -17,7 +17,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 w1 = torch.randn(4, 8, device=device, requires_grad=True)
 w2 = torch.randn(8, 1, device=device, requires_grad=True)
@@ -73,4 +73,4 @@ print("w1.grad shape:", tuple(w1.grad.shape), "w2.grad shape:", tuple(w2.grad.sh
 # ----------
 # Turn anomaly detection on when an in-place error does not say enough; it names the
 # forward line. Turn it off again: it slows everything down. See
-# :ref:`anomaly-detection` and :ref:`inplace-errors`.
+# :ref:`anomaly detection <anomaly-detection>` and :ref:`in-place errors <inplace-errors>`.

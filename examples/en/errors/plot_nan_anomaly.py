@@ -17,7 +17,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 points = torch.tensor([[0.0, 0.0], [3.0, 4.0]], device=device, requires_grad=True)
 lengths = torch.sqrt((points ** 2).sum(dim=1))
@@ -75,4 +75,4 @@ print("points.grad:", points.grad)
 # ----------
 # ``detect_anomaly()`` names the node where NaN first appears; its cause
 # may be one step earlier, as the ``inf`` of ``sqrt`` here. Prefer formulas that stay
-# finite, such as a library norm or a ``clamp`` before ``sqrt``. See :ref:`anomaly-detection`.
+# finite, such as a library norm or a ``clamp`` before ``sqrt``. See :ref:`anomaly detection <anomaly-detection>`.

@@ -21,7 +21,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 generator = nn.Linear(2, 3).to(device)
 discriminator = nn.Linear(3, 1).to(device)
@@ -118,6 +118,6 @@ opt_g.step()
 # ----------
 # An optimizer's ``step()`` changes parameters in place. Run every ``backward()`` that
 # needs the current parameters before the first ``step()``, or run the forward pass
-# again after it, and train the discriminator on ``fake.detach()``. The page
-# :ref:`step-between-backwards` explains the error and the order of several optimizers,
-# and :ref:`retain-graph` covers several losses that share one graph.
+# again after it, and train the discriminator on ``fake.detach()``. The page on
+# :ref:`step() between two backward() calls <step-between-backwards>` explains the error and the order of several optimizers,
+# and :ref:`retain_graph=True <retain-graph>` covers several losses that share one graph.

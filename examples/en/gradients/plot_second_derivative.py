@@ -19,7 +19,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 x = torch.linspace(-2.0, 2.0, 5, device=device, requires_grad=True)
 y = torch.sin(x) * x
@@ -109,5 +109,5 @@ for step in range(30):
 # Conclusion
 # ----------
 # ``create_graph=True`` turns a gradient into something you can differentiate again:
-# a second derivative, or a penalty on a gradient's norm. The page
-# :ref:`backward-vs-grad` compares ``torch.autograd.grad`` with ``backward()``.
+# a second derivative, or a penalty on a gradient's norm. The page on
+# :ref:`backward() and grad() <backward-vs-grad>` compares ``torch.autograd.grad`` with ``backward()``.

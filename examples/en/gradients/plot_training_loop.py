@@ -17,7 +17,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 model = nn.Linear(2, 1).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
@@ -93,6 +93,6 @@ for step in range(5):
 # Conclusion
 # ----------
 # ``backward()`` computes gradients into ``.grad``; ``step()`` applies them in place.
-# The page :ref:`backward-and-step` explains each stage, :ref:`zero-grad` why the loop
-# starts by clearing gradients, and :ref:`step-between-backwards` why the version bump
+# The page on :ref:`backward() and step() <backward-and-step>` explains each stage, :ref:`zeroing gradients <zero-grad>` why the loop
+# starts by clearing gradients, and :ref:`step() between two backward() calls <step-between-backwards>` why the version bump
 # matters when a graph is used again after ``step()``.

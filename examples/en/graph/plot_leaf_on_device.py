@@ -20,7 +20,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 base = torch.randn(3, requires_grad=True)
 moved = base.to(device)
@@ -75,5 +75,5 @@ torch.testing.assert_close(weight.grad, 2 * weight.detach())
 # ----------
 # A device or dtype conversion of a tensor that requires gradients is part of the
 # graph. Create leaves where they will live, or convert before ``requires_grad_()``.
-# The page :ref:`computational-graph` explains the graph; :ref:`leaf-tensors` explains
+# The page on :ref:`the computational graph <computational-graph>` explains how it is recorded; :ref:`leaf tensors <leaf-tensors>` explains
 # which tensors keep ``.grad``.

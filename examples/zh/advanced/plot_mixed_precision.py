@@ -16,7 +16,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 1)).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
@@ -78,4 +78,4 @@ except ValueError:
 # 小结
 # ----
 # 让参数保持 ``float32``，由 ``autocast`` 挑选以 16 位执行的运算，并按缩放器要求的顺序调用。
-# :ref:`mixed-precision` 一页逐步演示了每个调用、被跳过的一步，以及 ``GradScaler`` 的另外两个报错。
+# “:ref:`混合精度 <mixed-precision>`”一页逐步演示了每个调用、被跳过的一步，以及 ``GradScaler`` 的另外两个报错。

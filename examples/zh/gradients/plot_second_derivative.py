@@ -18,7 +18,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 x = torch.linspace(-2.0, 2.0, 5, device=device, requires_grad=True)
 y = torch.sin(x) * x
@@ -105,4 +105,4 @@ for step in range(30):
 # 小结
 # ----
 # ``create_graph=True`` 让梯度变成可以再次求导的量：可以求二阶导数，也可以对梯度的范数
-# 施加惩罚。``torch.autograd.grad`` 与 ``backward()`` 的对比见 :ref:`backward-vs-grad`。
+# 施加惩罚。``torch.autograd.grad`` 与 ``backward()`` 的对比见“:ref:`求梯度的两种方式 <backward-vs-grad>`”。

@@ -16,7 +16,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 model = nn.Linear(2, 1).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
@@ -90,6 +90,5 @@ for step in range(5):
 # %%
 # 小结
 # ----
-# ``backward()`` 把梯度算进 ``.grad``；``step()`` 原地应用这些梯度。各阶段的详细说明见
-# :ref:`backward-and-step`；循环为什么先梯度清零见 :ref:`zero-grad`；计算图在 ``step()``
-# 之后再次使用时版本号为什么要紧，见 :ref:`step-between-backwards`。
+# ``backward()`` 把梯度算进 ``.grad``；``step()`` 原地应用这些梯度。各阶段的详细说明见“:ref:`计算梯度与更新参数 <backward-and-step>`”；循环为什么先梯度清零，见“:ref:`梯度清零 <zero-grad>`”；
+# 计算图在 ``step()`` 之后再次使用时版本号为什么要紧，见“:ref:`参数更新的时机 <step-between-backwards>`”。
