@@ -53,8 +53,8 @@ KINDS = ("error", "warning")
 FRONT_MATTER = re.compile(r"\A---\s*\n(?P<yaml>.*?)^---\s*$", re.M | re.S)
 RANGE = re.compile(r"^(?P<low>\d+\.\d+)(?:\s*[–-]\s*(?P<high>\d+\.\d+)?)?$")
 LABELS = {
-    "en": {"message": "Message", "fix": "Fix", "warning": "warning", "wordings": "Wordings by release"},
-    "zh": {"message": "报错信息", "fix": "修复方法", "warning": "警告", "wordings": "各版本的报错原文"},
+    "en": {"message": "Message", "fix": "Fix", "warning": " (warning)", "wordings": "Wordings by release"},
+    "zh": {"message": "报错信息", "fix": "修复方法", "warning": "（警告）", "wordings": "各版本的报错原文"},
 }
 
 
@@ -267,7 +267,7 @@ def fill_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             link = nodes.reference("", _title(app.env, slug), internal=True, refuri=uri)
             message = nodes.paragraph("", "", link)
             if entry.kind == "warning":
-                message += nodes.Text(f" ({labels['warning']})")
+                message += nodes.Text(labels["warning"])  # full-width brackets in Chinese
             for anchor in anchors:  # old errors.html#<anchor> links land on this row without JavaScript
                 message += nodes.inline("", "", ids=[anchor])
                 moved[anchor] = uri

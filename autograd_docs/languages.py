@@ -23,7 +23,8 @@ LANGUAGES: dict[str, tuple[str, str, str]] = {
 }
 GALLERY_DIR = "auto_examples"
 SITE_TITLES = {"en": "PyTorch Autograd Notes", "zh": "PyTorch 自动求导笔记"}
-CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+# Ideographs, CJK and full-width punctuation, and the curly quotes Chinese uses (“” ‘’).
+CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d"
 # A line break inside a Chinese sentence: HTML would show it as a stray space.
 SOFT_BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}])")
 # furo writes these accessible names in English, outside any translatable string.
@@ -90,6 +91,8 @@ def join_chinese_lines(text: str) -> str:
 
     >>> join_chinese_lines("梯度存放在\n  叶子张量里，\nthen English")
     '梯度存放在叶子张量里，\nthen English'
+    >>> join_chinese_lines("这条报错是\n“element 0 …”。")
+    '这条报错是“element 0 …”。'
     """
     return SOFT_BREAK.sub("", text)
 

@@ -90,8 +90,8 @@ def average(rank):
 
 
 alone, synced = (torch.tensor(grads) for grads in zip(*launch(average)))
-print("own data only:\n", alone)
-print("with DDP:\n", synced)
+print(f"own data only:\n{alone}")
+print(f"with DDP:\n{synced}")
 torch.testing.assert_close(synced[0], synced[1])
 torch.testing.assert_close(synced[0], alone.mean(dim=0))
 
@@ -126,8 +126,8 @@ def accumulate(rank, skip_sync):
 
 every = launch(accumulate, False)
 once = launch(accumulate, True)
-print("allreduce calls (values each), every micro-batch:", every[0][0])
-print("allreduce calls (values each), with no_sync():   ", once[0][0])
+print(f"allreduce calls (values each), every micro-batch: {every[0][0]}")
+print(f"allreduce calls (values each), with no_sync():    {once[0][0]}")
 for (_, grad_every), (_, grad_once) in zip(every, once):
     torch.testing.assert_close(torch.tensor(grad_once), torch.tensor(grad_every))
 print("same accumulated gradients: yes")

@@ -57,7 +57,7 @@ for step in range(40):
 # -------------------
 # The skipped steps left the weights unchanged (the ``assert`` in the loop checked it);
 # the others trained the model.
-print("skipped steps:", skipped, "final scale:", scaler.get_scale())
+print(f"skipped steps: {skipped} final scale: {scaler.get_scale()}")
 print(f"loss: {first_loss:.4f} -> {loss.item():.4f}")
 assert skipped > 0 and loss.item() < first_loss
 

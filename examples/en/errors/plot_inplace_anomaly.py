@@ -66,7 +66,7 @@ def fixed_model(x):
 
 
 fixed_model(inputs).backward()
-print("w1.grad shape:", tuple(w1.grad.shape), "w2.grad shape:", tuple(w2.grad.shape))
+print(f"w1.grad shape: {tuple(w1.grad.shape)} w2.grad shape: {tuple(w2.grad.shape)}")
 
 # %%
 # Conclusion

@@ -21,14 +21,14 @@ print(f"device: {device}")
 
 points = torch.tensor([[0.0, 0.0], [3.0, 4.0]], device=device, requires_grad=True)
 lengths = torch.sqrt((points ** 2).sum(dim=1))
-print("lengths:", lengths)
+print(f"lengths: {lengths}")
 
 # %%
 # The NaN arrives silently
 # ------------------------
 # No error, no warning: the first row of the gradient is NaN.
 lengths.sum().backward()
-print("points.grad:", points.grad)
+print(f"points.grad: {points.grad}")
 
 # %%
 # Anomaly detection stops at the first NaN
@@ -55,9 +55,9 @@ with torch.autograd.detect_anomaly():
 sqrt_node = lengths.grad_fn
 sum_node = sqrt_node.next_functions[0][0]
 pow_node = sum_node.next_functions[0][0]
-print("nodes:", sqrt_node.name(), "->", sum_node.name(), "->", pow_node.name())
-print("d sqrt(s)/ds at s = 0:", 0.5 / torch.sqrt(torch.tensor(0.0)))
-print("inf * 0:", torch.tensor(float("inf")) * 0)
+print(f"nodes: {sqrt_node.name()} -> {sum_node.name()} -> {pow_node.name()}")
+print(f"d sqrt(s)/ds at s = 0: {0.5 / torch.sqrt(torch.tensor(0.0))}")
+print(f"inf * 0: {torch.tensor(float('inf')) * 0}")
 
 # %%
 # The fix: a norm that is safe at zero
@@ -67,8 +67,8 @@ print("inf * 0:", torch.tensor(float("inf")) * 0)
 with torch.autograd.detect_anomaly():
     lengths = torch.linalg.vector_norm(points, dim=1)
     lengths.sum().backward()
-print("lengths:", lengths)
-print("points.grad:", points.grad)
+print(f"lengths: {lengths}")
+print(f"points.grad: {points.grad}")
 
 # %%
 # Conclusion

@@ -54,7 +54,7 @@ except RuntimeError:
 # --------------------------------
 # The weight was at version 1 (its initialisation) when the forward pass saved it; the
 # step moved it to version 2, the two numbers in the message.
-print("discriminator weight version:", discriminator.weight._version)
+print(f"discriminator weight version: {discriminator.weight._version}")
 
 # %%
 # Fix (a): recompute the forward pass after the step
@@ -66,7 +66,7 @@ fake = generator(noise)
 loss_d = discriminator(fake.detach()).mean()
 loss_d.backward()
 opt_d.step()
-print("generator.weight.grad after loss_d.backward():", generator.weight.grad)
+print(f"generator.weight.grad after loss_d.backward(): {generator.weight.grad}")
 
 opt_g.zero_grad()
 loss_g = -discriminator(fake).mean()
@@ -85,7 +85,7 @@ print(f"loss_d: {loss_d.item():.4f}, loss_g: {loss_g.item():.4f}")
 opt_d.zero_grad()
 opt_g.zero_grad()
 discriminator(generator(noise)).mean().backward()
-print("generator.weight.grad after loss_d.backward():", generator.weight.grad)
+print(f"generator.weight.grad after loss_d.backward(): {generator.weight.grad}")
 
 # %%
 # Fix (b): every ``backward()`` before any ``step()``
@@ -108,7 +108,7 @@ loss_g.backward(inputs=list(generator.parameters()))
 fresh_loss_g = -discriminator(generator(noise)).mean()
 expected = torch.autograd.grad(fresh_loss_g, generator.weight)[0]
 torch.testing.assert_close(generator.weight.grad, expected)
-print("generator.weight.grad:", generator.weight.grad)
+print(f"generator.weight.grad: {generator.weight.grad}")
 
 opt_d.step()
 opt_g.step()

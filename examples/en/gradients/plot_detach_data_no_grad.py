@@ -23,7 +23,7 @@ print(f"device: {device}")
 x = torch.randn(4, device=device, requires_grad=True)
 x.exp().sum().backward()
 correct = x.grad.clone()
-print("correct gradient:", correct)
+print(f"correct gradient: {correct}")
 
 # %%
 # ``.data``: silently wrong
@@ -34,9 +34,9 @@ x.grad = None
 y = x.exp()
 y.data.add_(1)
 y.sum().backward()
-print("with .data:      ", x.grad)
-print("correct gradient:", correct)
-print("difference:      ", x.grad - correct)
+print(f"with .data:       {x.grad}")
+print(f"correct gradient: {correct}")
+print(f"difference:       {x.grad - correct}")
 
 # %%
 # ``detach()``: the same change is caught
@@ -61,8 +61,8 @@ y = x.exp()
 shifted = y.detach().clone()
 shifted.add_(1)
 y.sum().backward()
-print("shifted copy:", shifted)
-print("gradient:    ", x.grad)
+print(f"shifted copy: {shifted}")
+print(f"gradient:     {x.grad}")
 torch.testing.assert_close(x.grad, correct)
 
 # %%
@@ -72,7 +72,7 @@ torch.testing.assert_close(x.grad, correct)
 # nothing to break.
 with torch.no_grad():
     z = x.exp() + 1
-print("requires_grad:", z.requires_grad, "grad_fn:", z.grad_fn)
+print(f"requires_grad: {z.requires_grad} grad_fn: {z.grad_fn}")
 
 # %%
 # Conclusion

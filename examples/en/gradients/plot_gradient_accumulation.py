@@ -58,7 +58,7 @@ accumulated = [p.grad.clone() for p in model.parameters()]
 for acc, full in zip(accumulated, full_batch):
     torch.testing.assert_close(acc, full)
 max_diff = max((acc - full).abs().max().item() for acc, full in zip(accumulated, full_batch))
-print("max abs difference below 1e-6:", max_diff < 1e-6)
+print(f"max abs difference below 1e-6: {max_diff < 1e-6}")
 
 # %%
 # Without the division
@@ -92,7 +92,7 @@ for step in range(3):
 for p_full, p_micro in zip(model.parameters(), twin.parameters()):
     torch.testing.assert_close(p_micro, p_full)
 max_diff = max((a - b).abs().max().item() for a, b in zip(model.parameters(), twin.parameters()))
-print("max abs difference of the parameters after 3 steps below 1e-6:", max_diff < 1e-6)
+print(f"max abs difference of the parameters after 3 steps below 1e-6: {max_diff < 1e-6}")
 
 # %%
 # Conclusion

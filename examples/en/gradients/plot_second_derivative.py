@@ -29,8 +29,8 @@ y = torch.sin(x) * x
 # -----------------------------------
 # ``create_graph=True`` makes ``dy_dx`` a tensor with a ``grad_fn``.
 (dy_dx,) = torch.autograd.grad(y.sum(), x, create_graph=True)
-print("dy/dx:", dy_dx.detach().cpu())
-print("grad_fn:", dy_dx.grad_fn.name())
+print(f"dy/dx: {dy_dx.detach().cpu()}")
+print(f"grad_fn: {dy_dx.grad_fn.name()}")
 
 # %%
 # Second derivative, checked against the closed form
@@ -40,8 +40,8 @@ print("grad_fn:", dy_dx.grad_fn.name())
 (d2y_dx2,) = torch.autograd.grad(dy_dx.sum(), x)
 xd = x.detach()
 closed_form = 2 * torch.cos(xd) - torch.sin(xd) * xd
-print("d2y/dx2:    ", d2y_dx2.cpu())
-print("closed form:", closed_form.cpu())
+print(f"d2y/dx2:     {d2y_dx2.cpu()}")
+print(f"closed form: {closed_form.cpu()}")
 torch.testing.assert_close(d2y_dx2, closed_form)
 
 # %%
@@ -64,7 +64,7 @@ scores = critic(points)
 (grad_points,) = torch.autograd.grad(scores.sum(), points, create_graph=True)
 grad_norm = grad_points.norm(2, dim=1)
 penalty = ((grad_norm - 1) ** 2).mean()
-print("gradient norms:", grad_norm.detach().cpu())
+print(f"gradient norms: {grad_norm.detach().cpu()}")
 print(f"penalty: {penalty.item():.4f}")
 
 # %%
@@ -75,7 +75,8 @@ print(f"penalty: {penalty.item():.4f}")
 # it gets no gradient: ``None``.
 penalty.backward()
 for name, p in critic.named_parameters():
-    print(name, "grad norm:", None if p.grad is None else f"{p.grad.norm().item():.4f}")
+    norm = None if p.grad is None else f"{p.grad.norm().item():.4f}"
+    print(f"{name} grad norm: {norm}")
 
 # %%
 # A check against the closed form
@@ -87,8 +88,8 @@ linear = nn.Linear(2, 1).to(device)
 ((g.norm(2, dim=1) - 1) ** 2).mean().backward()
 w = linear.weight.detach()
 expected = 2 * (w.norm() - 1) * w / w.norm()
-print("autograd:   ", linear.weight.grad.cpu())
-print("closed form:", expected.cpu())
+print(f"autograd:    {linear.weight.grad.cpu()}")
+print(f"closed form: {expected.cpu()}")
 torch.testing.assert_close(linear.weight.grad, expected)
 
 # %%

@@ -63,7 +63,7 @@ show("after the forward pass")
 weight_before = model.weight.detach().clone()
 loss.backward()
 show("after backward()")
-print("weight unchanged:", torch.equal(model.weight, weight_before))
+print(f"weight unchanged: {torch.equal(model.weight, weight_before)}")
 
 # %%
 # Optimizer step
@@ -74,8 +74,8 @@ weight_object = model.weight
 weight_ptr = model.weight.data_ptr()
 optimizer.step()
 show("after step()")
-print("same object:", model.weight is weight_object)
-print("same memory:", model.weight.data_ptr() == weight_ptr)
+print(f"same object: {model.weight is weight_object}")
+print(f"same memory: {model.weight.data_ptr() == weight_ptr}")
 torch.testing.assert_close(model.weight.detach(), weight_before - 0.02 * model.weight.grad)
 
 # %%

@@ -24,11 +24,11 @@ print(f"device: {device}")
 
 base = torch.randn(3, requires_grad=True)
 moved = base.to(device)
-print("same tensor:", moved is base, "is_leaf:", moved.is_leaf)
+print(f"same tensor: {moved is base} is_leaf: {moved.is_leaf}")
 
 on_meta = base.to("meta")
-print("to meta, same tensor:", on_meta is base, "is_leaf:", on_meta.is_leaf)
-print("grad_fn:", on_meta.grad_fn.name())
+print(f"to meta, same tensor: {on_meta is base} is_leaf: {on_meta.is_leaf}")
+print(f"grad_fn: {on_meta.grad_fn.name()}")
 
 # %%
 # The mistake: converting after ``requires_grad=True``
@@ -37,17 +37,17 @@ print("grad_fn:", on_meta.grad_fn.name())
 # ``backward()`` its ``.grad`` is ``None`` and PyTorch warns.
 base = torch.randn(3, requires_grad=True)
 weight = base.to(device, torch.float64)
-print("is_leaf:", weight.is_leaf, "grad_fn:", weight.grad_fn.name())
+print(f"is_leaf: {weight.is_leaf} grad_fn: {weight.grad_fn.name()}")
 
 (weight ** 2).sum().backward()
-print("weight.grad:", weight.grad)
+print(f"weight.grad: {weight.grad}")
 
 # %%
 # Where the gradient went
 # -----------------------
 # It flowed through the copy into the real leaf, ``base``. Usually nothing refers to
 # that temporary tensor, so the gradient is lost.
-print("base.grad:", base.grad)
+print(f"base.grad: {base.grad}")
 torch.testing.assert_close(base.grad, 2 * base.detach())
 
 # %%
@@ -56,8 +56,8 @@ torch.testing.assert_close(base.grad, 2 * base.detach())
 # Give ``device``, ``dtype`` and ``requires_grad`` to the factory function.
 weight = torch.randn(3, device=device, dtype=torch.float64, requires_grad=True)
 (weight ** 2).sum().backward()
-print("is_leaf:", weight.is_leaf)
-print("weight.grad:", weight.grad)
+print(f"is_leaf: {weight.is_leaf}")
+print(f"weight.grad: {weight.grad}")
 
 # %%
 # Fix 2: convert first, then ``requires_grad_()``
@@ -66,8 +66,8 @@ print("weight.grad:", weight.grad)
 # conversion, so the result is a leaf.
 weight = torch.randn(3).to(device, torch.float64).requires_grad_()
 (weight ** 2).sum().backward()
-print("is_leaf:", weight.is_leaf)
-print("weight.grad:", weight.grad)
+print(f"is_leaf: {weight.is_leaf}")
+print(f"weight.grad: {weight.grad}")
 torch.testing.assert_close(weight.grad, 2 * weight.detach())
 
 # %%

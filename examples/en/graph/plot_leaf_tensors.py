@@ -20,8 +20,8 @@ print(f"device: {device}")
 
 weight = torch.randn(3, device=device, requires_grad=True)
 scaled = weight * 2
-print("weight.is_leaf:", weight.is_leaf)
-print("scaled.is_leaf:", scaled.is_leaf, "grad_fn:", scaled.grad_fn.name())
+print(f"weight.is_leaf: {weight.is_leaf}")
+print(f"scaled.is_leaf: {scaled.is_leaf} grad_fn: {scaled.grad_fn.name()}")
 
 # %%
 # Keeping the non-leaf gradient
@@ -30,14 +30,14 @@ print("scaled.is_leaf:", scaled.is_leaf, "grad_fn:", scaled.grad_fn.name())
 scaled.retain_grad()
 loss = (scaled ** 2).sum()
 loss.backward()
-print("scaled.grad:", scaled.grad)
-print("weight.grad:", weight.grad)
+print(f"scaled.grad: {scaled.grad}")
+print(f"weight.grad: {weight.grad}")
 torch.testing.assert_close(weight.grad, 8 * weight.detach())
 
 late = weight.detach().clone().requires_grad_() * 2
 late.sum().backward()
 late.retain_grad()  # too late: the gradient has already flowed past
-print("retain_grad() after backward():", late.grad)
+print(f"retain_grad() after backward(): {late.grad}")
 assert late.grad is None
 
 # %%
@@ -59,8 +59,8 @@ except RuntimeError:
 # ``weight`` stays a leaf. This is what ``optimizer.step()`` does for you.
 with torch.no_grad():
     weight -= 0.1 * weight.grad
-print("weight after the step:", weight)
-print("still a leaf:", weight.is_leaf)
+print(f"weight after the step: {weight}")
+print(f"still a leaf: {weight.is_leaf}")
 
 # %%
 # Conclusion

@@ -31,8 +31,8 @@ inputs = torch.randn(32, 4, device=device)
 # In evaluation mode the output is deterministic, but it still has a ``grad_fn``.
 model.eval()
 output = model(inputs)
-print("same output twice:", torch.equal(output, model(inputs)))
-print("grad_fn:", output.grad_fn.name())
+print(f"same output twice: {torch.equal(output, model(inputs))}")
+print(f"grad_fn: {output.grad_fn.name()}")
 
 # %%
 # ``no_grad()`` does not change the layers
@@ -43,9 +43,9 @@ model.train()
 mean_before = model[1].running_mean.clone()
 with torch.no_grad():
     output = model(inputs)
-    print("same output twice:", torch.equal(output, model(inputs)))
-print("grad_fn:", output.grad_fn)
-print("running mean changed:", not torch.equal(mean_before, model[1].running_mean))
+    print(f"same output twice: {torch.equal(output, model(inputs))}")
+print(f"grad_fn: {output.grad_fn}")
+print(f"running mean changed: {not torch.equal(mean_before, model[1].running_mean)}")
 
 # %%
 # One function for both phases
@@ -128,7 +128,7 @@ except RuntimeError:
 # A clone is a normal tensor that can be changed and used with autograd.
 predictions = predictions.clone()
 predictions.clamp_(min=0)
-print("inference tensor:", predictions.is_inference(), "min:", predictions.min().item())
+print(f"inference tensor: {predictions.is_inference()} min: {predictions.min().item()}")
 
 # %%
 # Conclusion

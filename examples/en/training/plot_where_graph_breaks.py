@@ -83,7 +83,7 @@ for name, reason in unreached_parameters(loss, model).items():
 # --------------------------------
 # The parameters it names are exactly those whose ``.grad`` is ``None``.
 no_grad = {name for name, p in model.named_parameters() if p.grad is None}
-print("grad is None:", sorted(no_grad))
+print(f"grad is None: {sorted(no_grad)}")
 assert no_grad == set(unreached_parameters(loss, model))
 
 # %%
@@ -103,8 +103,8 @@ output, aux_output = model(inputs)
 loss = nn.functional.mse_loss(output, targets) + 0.1 * aux_output.pow(2).mean()
 loss.backward()
 
-print("unreached:", unreached_parameters(loss, model))
-print("grad is None:", [name for name, p in model.named_parameters() if p.grad is None])
+print(f"unreached: {unreached_parameters(loss, model)}")
+print(f"grad is None: {[name for name, p in model.named_parameters() if p.grad is None]}")
 
 # %%
 # A loss with no graph at all
@@ -139,8 +139,8 @@ inputs = torch.randn(16, 4, device=device, requires_grad=True)
 loss = model(inputs).pow(2).mean()
 report = unreached_parameters(loss, model)
 loss.backward()
-print("walk says unreached:", sorted(report))
-print("grad is None:", [name for name, p in model.named_parameters() if p.grad is None])
+print(f"walk says unreached: {sorted(report)}")
+print(f"grad is None: {[name for name, p in model.named_parameters() if p.grad is None]}")
 assert set(report) == {"block.weight", "block.bias"}
 assert all(p.grad is not None for p in model.parameters())
 

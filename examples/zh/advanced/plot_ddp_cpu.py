@@ -88,8 +88,8 @@ def average(rank):
 
 
 alone, synced = (torch.tensor(grads) for grads in zip(*launch(average)))
-print("只用自己的数据：\n", alone)
-print("使用 DDP：\n", synced)
+print(f"只用自己的数据：\n{alone}")
+print(f"使用 DDP：\n{synced}")
 torch.testing.assert_close(synced[0], synced[1])
 torch.testing.assert_close(synced[0], alone.mean(dim=0))
 
@@ -124,8 +124,8 @@ def accumulate(rank, skip_sync):
 
 every = launch(accumulate, False)
 once = launch(accumulate, True)
-print("allreduce 调用（每次的数值个数），每个微批次都同步：", every[0][0])
-print("allreduce 调用（每次的数值个数），使用 no_sync()：   ", once[0][0])
+print(f"allreduce 调用（每次的数值个数），每个微批次都同步：{every[0][0]}")
+print(f"allreduce 调用（每次的数值个数），使用 no_sync()：  {once[0][0]}")
 for (_, grad_every), (_, grad_once) in zip(every, once):
     torch.testing.assert_close(torch.tensor(grad_once), torch.tensor(grad_every))
 print("累积的梯度相同：是")
@@ -185,4 +185,4 @@ torch.testing.assert_close(torch.tensor(results[0][0]), torch.tensor(results[1][
 # ----
 # DDP 通过参数就绪时触发的钩子对梯度取平均；``no_sync()`` 把这一步推迟到最后一个微批次；
 # 每个参数要么被用到，要么被声明为未使用。“:ref:`多进程 DDP <distributed>`”一页说明了这个选项的代价，
-# 以及可重入激活检查点引起的 "ready only once" 报错。
+# 以及可重入激活检查点引起的“ready only once”报错。

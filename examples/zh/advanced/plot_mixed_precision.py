@@ -54,7 +54,7 @@ for step in range(40):
 # 缩放器做了什么
 # --------------
 # 被跳过的几步没有改动权重（循环里的 ``assert`` 检查过）；其余各步训练了模型。
-print("跳过的步数：", skipped, "最终缩放系数：", scaler.get_scale())
+print(f"跳过的步数：{skipped}，最终缩放系数：{scaler.get_scale()}")
 print(f"损失：{first_loss:.4f} -> {loss.item():.4f}")
 assert skipped > 0 and loss.item() < first_loss
 

@@ -50,7 +50,7 @@ def sample_loss(params, x_i, y_i):
 per_sample = vmap(grad(sample_loss), in_dims=(None, 0, 0))(params, inputs, targets)
 for name in params:
     torch.testing.assert_close(per_sample[name], loop[name])
-    print(f"{name}: {tuple(per_sample[name].shape)}，与循环的结果相同")
+    print(f"{name}：{tuple(per_sample[name].shape)}，与循环的结果相同")
 
 # %%
 # 常见错误：在变换内部调用 ``.backward()``

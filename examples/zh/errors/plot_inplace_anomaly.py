@@ -64,7 +64,7 @@ def fixed_model(x):
 
 
 fixed_model(inputs).backward()
-print("w1.grad 的形状：", tuple(w1.grad.shape), "w2.grad 的形状：", tuple(w2.grad.shape))
+print(f"w1.grad 的形状：{tuple(w1.grad.shape)}，w2.grad 的形状：{tuple(w2.grad.shape)}")
 
 # %%
 # 小结

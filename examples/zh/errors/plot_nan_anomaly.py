@@ -19,14 +19,14 @@ print(f"设备：{device}")
 
 points = torch.tensor([[0.0, 0.0], [3.0, 4.0]], device=device, requires_grad=True)
 lengths = torch.sqrt((points ** 2).sum(dim=1))
-print("长度：", lengths)
+print(f"长度：{lengths}")
 
 # %%
 # NaN 悄悄出现
 # ------------
 # 没有报错，也没有警告：梯度的第一行是 NaN。
 lengths.sum().backward()
-print("points.grad：", points.grad)
+print(f"points.grad：{points.grad}")
 
 # %%
 # 异常检测在第一个 NaN 处停下
@@ -51,9 +51,9 @@ with torch.autograd.detect_anomaly():
 sqrt_node = lengths.grad_fn
 sum_node = sqrt_node.next_functions[0][0]
 pow_node = sum_node.next_functions[0][0]
-print("节点：", sqrt_node.name(), "->", sum_node.name(), "->", pow_node.name())
-print("sqrt(s) 在 s = 0 处的导数：", 0.5 / torch.sqrt(torch.tensor(0.0)))
-print("inf * 0：", torch.tensor(float("inf")) * 0)
+print(f"节点：{sqrt_node.name()} -> {sum_node.name()} -> {pow_node.name()}")
+print(f"sqrt(s) 在 s = 0 处的导数：{0.5 / torch.sqrt(torch.tensor(0.0))}")
+print(f"inf * 0：{torch.tensor(float('inf')) * 0}")
 
 # %%
 # 解决办法：换用在零点安全的范数
@@ -63,8 +63,8 @@ print("inf * 0：", torch.tensor(float("inf")) * 0)
 with torch.autograd.detect_anomaly():
     lengths = torch.linalg.vector_norm(points, dim=1)
     lengths.sum().backward()
-print("长度：", lengths)
-print("points.grad：", points.grad)
+print(f"长度：{lengths}")
+print(f"points.grad：{points.grad}")
 
 # %%
 # 小结

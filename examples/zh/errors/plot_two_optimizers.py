@@ -52,7 +52,7 @@ except RuntimeError:
 # ----------------------
 # 前向传播保存权重时，它是版本 1（来自初始化）；``step()`` 把它变成了版本 2，
 # 正是报错信息里的那两个数。
-print("判别器权重的版本：", discriminator.weight._version)
+print(f"判别器权重的版本：{discriminator.weight._version}")
 
 # %%
 # 解决办法（一）：``step()`` 之后重新做前向传播
@@ -64,7 +64,7 @@ fake = generator(noise)
 loss_d = discriminator(fake.detach()).mean()
 loss_d.backward()
 opt_d.step()
-print("loss_d.backward() 之后的 generator.weight.grad：", generator.weight.grad)
+print(f"loss_d.backward() 之后的 generator.weight.grad：{generator.weight.grad}")
 
 opt_g.zero_grad()
 loss_g = -discriminator(fake).mean()
@@ -82,7 +82,7 @@ print(f"loss_d：{loss_d.item():.4f}，loss_g：{loss_g.item():.4f}")
 opt_d.zero_grad()
 opt_g.zero_grad()
 discriminator(generator(noise)).mean().backward()
-print("loss_d.backward() 之后的 generator.weight.grad：", generator.weight.grad)
+print(f"loss_d.backward() 之后的 generator.weight.grad：{generator.weight.grad}")
 
 # %%
 # 解决办法（二）：所有 ``backward()`` 都在任何 ``step()`` 之前
@@ -105,7 +105,7 @@ loss_g.backward(inputs=list(generator.parameters()))
 fresh_loss_g = -discriminator(generator(noise)).mean()
 expected = torch.autograd.grad(fresh_loss_g, generator.weight)[0]
 torch.testing.assert_close(generator.weight.grad, expected)
-print("generator.weight.grad：", generator.weight.grad)
+print(f"generator.weight.grad：{generator.weight.grad}")
 
 opt_d.step()
 opt_g.step()

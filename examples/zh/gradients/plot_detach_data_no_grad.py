@@ -22,7 +22,7 @@ print(f"设备：{device}")
 x = torch.randn(4, device=device, requires_grad=True)
 x.exp().sum().backward()
 correct = x.grad.clone()
-print("正确梯度：", correct)
+print(f"正确梯度：{correct}")
 
 # %%
 # ``.data``：悄悄算错
@@ -32,9 +32,9 @@ x.grad = None
 y = x.exp()
 y.data.add_(1)
 y.sum().backward()
-print("用 .data 时：", x.grad)
-print("正确梯度：   ", correct)
-print("差值：       ", x.grad - correct)
+print(f"用 .data 时：{x.grad}")
+print(f"正确梯度：   {correct}")
+print(f"差值：       {x.grad - correct}")
 
 # %%
 # ``detach()``：同样的修改会被发现
@@ -58,8 +58,8 @@ y = x.exp()
 shifted = y.detach().clone()
 shifted.add_(1)
 y.sum().backward()
-print("平移后的副本：", shifted)
-print("梯度：        ", x.grad)
+print(f"平移后的副本：{shifted}")
+print(f"梯度：        {x.grad}")
 torch.testing.assert_close(x.grad, correct)
 
 # %%
@@ -68,7 +68,7 @@ torch.testing.assert_close(x.grad, correct)
 # 在 ``torch.no_grad()`` 中根本不会建立计算图：没有需要保存的张量，也就无从出错。
 with torch.no_grad():
     z = x.exp() + 1
-print("requires_grad：", z.requires_grad, "grad_fn：", z.grad_fn)
+print(f"requires_grad：{z.requires_grad}，grad_fn：{z.grad_fn}")
 
 # %%
 # 小结

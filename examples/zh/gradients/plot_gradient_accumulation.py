@@ -55,7 +55,7 @@ accumulated = [p.grad.clone() for p in model.parameters()]
 for acc, full in zip(accumulated, full_batch):
     torch.testing.assert_close(acc, full)
 max_diff = max((acc - full).abs().max().item() for acc, full in zip(accumulated, full_batch))
-print("最大绝对误差低于 1e-6：", max_diff < 1e-6)
+print(f"最大绝对误差低于 1e-6：{max_diff < 1e-6}")
 
 # %%
 # 如果不做除法
@@ -87,7 +87,7 @@ for step in range(3):
 for p_full, p_micro in zip(model.parameters(), twin.parameters()):
     torch.testing.assert_close(p_micro, p_full)
 max_diff = max((a - b).abs().max().item() for a, b in zip(model.parameters(), twin.parameters()))
-print("训练 3 步后参数的最大绝对误差低于 1e-6：", max_diff < 1e-6)
+print(f"训练 3 步后参数的最大绝对误差低于 1e-6：{max_diff < 1e-6}")
 
 # %%
 # 小结

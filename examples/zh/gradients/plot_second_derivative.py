@@ -28,8 +28,8 @@ y = torch.sin(x) * x
 # ----------------------
 # ``create_graph=True`` 让 ``dy_dx`` 成为带 ``grad_fn`` 的张量。
 (dy_dx,) = torch.autograd.grad(y.sum(), x, create_graph=True)
-print("dy/dx：", dy_dx.detach().cpu())
-print("grad_fn：", dy_dx.grad_fn.name())
+print(f"dy/dx：{dy_dx.detach().cpu()}")
+print(f"grad_fn：{dy_dx.grad_fn.name()}")
 
 # %%
 # 二阶导数，与解析解对比
@@ -38,8 +38,8 @@ print("grad_fn：", dy_dx.grad_fn.name())
 (d2y_dx2,) = torch.autograd.grad(dy_dx.sum(), x)
 xd = x.detach()
 closed_form = 2 * torch.cos(xd) - torch.sin(xd) * xd
-print("d2y/dx2：", d2y_dx2.cpu())
-print("解析解： ", closed_form.cpu())
+print(f"d2y/dx2：{d2y_dx2.cpu()}")
+print(f"解析解： {closed_form.cpu()}")
 torch.testing.assert_close(d2y_dx2, closed_form)
 
 # %%
@@ -61,7 +61,7 @@ scores = critic(points)
 (grad_points,) = torch.autograd.grad(scores.sum(), points, create_graph=True)
 grad_norm = grad_points.norm(2, dim=1)
 penalty = ((grad_norm - 1) ** 2).mean()
-print("梯度范数：", grad_norm.detach().cpu())
+print(f"梯度范数：{grad_norm.detach().cpu()}")
 print(f"惩罚项：{penalty.item():.4f}")
 
 # %%
@@ -71,7 +71,8 @@ print(f"惩罚项：{penalty.item():.4f}")
 # 最后一层的偏置只平移输出、不改变斜率，所以它没有梯度，是 ``None``。
 penalty.backward()
 for name, p in critic.named_parameters():
-    print(name, "梯度范数：", None if p.grad is None else f"{p.grad.norm().item():.4f}")
+    norm = None if p.grad is None else f"{p.grad.norm().item():.4f}"
+    print(f"{name} 的梯度范数：{norm}")
 
 # %%
 # 与解析解核对
@@ -83,8 +84,8 @@ linear = nn.Linear(2, 1).to(device)
 ((g.norm(2, dim=1) - 1) ** 2).mean().backward()
 w = linear.weight.detach()
 expected = 2 * (w.norm() - 1) * w / w.norm()
-print("自动求导：", linear.weight.grad.cpu())
-print("解析解：  ", expected.cpu())
+print(f"自动求导：{linear.weight.grad.cpu()}")
+print(f"解析解：  {expected.cpu()}")
 torch.testing.assert_close(linear.weight.grad, expected)
 
 # %%

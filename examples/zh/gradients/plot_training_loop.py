@@ -61,7 +61,7 @@ show("前向传播之后")
 weight_before = model.weight.detach().clone()
 loss.backward()
 show("backward() 之后")
-print("权重未变：", torch.equal(model.weight, weight_before))
+print(f"权重未变：{torch.equal(model.weight, weight_before)}")
 
 # %%
 # 优化器更新参数
@@ -72,8 +72,8 @@ weight_object = model.weight
 weight_ptr = model.weight.data_ptr()
 optimizer.step()
 show("step() 之后")
-print("同一个对象：", model.weight is weight_object)
-print("同一块内存：", model.weight.data_ptr() == weight_ptr)
+print(f"同一个对象：{model.weight is weight_object}")
+print(f"同一块内存：{model.weight.data_ptr() == weight_ptr}")
 torch.testing.assert_close(model.weight.detach(), weight_before - 0.02 * model.weight.grad)
 
 # %%

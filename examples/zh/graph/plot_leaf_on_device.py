@@ -21,11 +21,11 @@ print(f"设备：{device}")
 
 base = torch.randn(3, requires_grad=True)
 moved = base.to(device)
-print("是同一个张量：", moved is base, "is_leaf：", moved.is_leaf)
+print(f"是同一个张量：{moved is base}，is_leaf：{moved.is_leaf}")
 
 on_meta = base.to("meta")
-print("搬到 meta，是同一个张量：", on_meta is base, "is_leaf：", on_meta.is_leaf)
-print("grad_fn：", on_meta.grad_fn.name())
+print(f"搬到 meta，是同一个张量：{on_meta is base}，is_leaf：{on_meta.is_leaf}")
+print(f"grad_fn：{on_meta.grad_fn.name()}")
 
 # %%
 # 常见错误：先 ``requires_grad=True`` 再转换
@@ -34,16 +34,16 @@ print("grad_fn：", on_meta.grad_fn.name())
 # ``.grad`` 是 ``None``，PyTorch 还会发出警告。
 base = torch.randn(3, requires_grad=True)
 weight = base.to(device, torch.float64)
-print("is_leaf：", weight.is_leaf, "grad_fn：", weight.grad_fn.name())
+print(f"is_leaf：{weight.is_leaf}，grad_fn：{weight.grad_fn.name()}")
 
 (weight ** 2).sum().backward()
-print("weight.grad：", weight.grad)
+print(f"weight.grad：{weight.grad}")
 
 # %%
 # 梯度去了哪里
 # ------------
 # 梯度穿过副本，流进了真正的叶子张量 ``base``。通常没有任何变量引用这个临时张量，梯度也就丢了。
-print("base.grad：", base.grad)
+print(f"base.grad：{base.grad}")
 torch.testing.assert_close(base.grad, 2 * base.detach())
 
 # %%
@@ -52,8 +52,8 @@ torch.testing.assert_close(base.grad, 2 * base.detach())
 # 把 ``device``、``dtype`` 和 ``requires_grad`` 一起传给创建张量的函数。
 weight = torch.randn(3, device=device, dtype=torch.float64, requires_grad=True)
 (weight ** 2).sum().backward()
-print("is_leaf：", weight.is_leaf)
-print("weight.grad：", weight.grad)
+print(f"is_leaf：{weight.is_leaf}")
+print(f"weight.grad：{weight.grad}")
 
 # %%
 # 解决办法二：先转换，再 ``requires_grad_()``
@@ -61,8 +61,8 @@ print("weight.grad：", weight.grad)
 # 适用于来自别处的张量：转换时还不需要梯度，不会被记录，结果就是叶子张量。
 weight = torch.randn(3).to(device, torch.float64).requires_grad_()
 (weight ** 2).sum().backward()
-print("is_leaf：", weight.is_leaf)
-print("weight.grad：", weight.grad)
+print(f"is_leaf：{weight.is_leaf}")
+print(f"weight.grad：{weight.grad}")
 torch.testing.assert_close(weight.grad, 2 * weight.detach())
 
 # %%

@@ -4,7 +4,7 @@
 
 叶子张量是你亲手创建的张量，比如权重。``backward()`` 之后，它的梯度存放在 ``.grad``
 里；非叶子张量的梯度用完即丢，除非用 ``retain_grad()`` 把它留下。本示例先搭一张很小的
-计算图，把这两点都演示出来，再重现最常见的叶子张量错误——原地更新权重，并给出修正。
+计算图，把这两点都演示出来，再重现最常见的叶子张量错误（原地更新权重），并给出修正。
 """
 
 # %%
@@ -19,8 +19,8 @@ print(f"设备：{device}")
 
 weight = torch.randn(3, device=device, requires_grad=True)
 scaled = weight * 2
-print("weight.is_leaf：", weight.is_leaf)
-print("scaled.is_leaf：", scaled.is_leaf, "grad_fn：", scaled.grad_fn.name())
+print(f"weight.is_leaf：{weight.is_leaf}")
+print(f"scaled.is_leaf：{scaled.is_leaf}，grad_fn：{scaled.grad_fn.name()}")
 
 # %%
 # 保留非叶子张量的梯度
@@ -29,14 +29,14 @@ print("scaled.is_leaf：", scaled.is_leaf, "grad_fn：", scaled.grad_fn.name())
 scaled.retain_grad()
 loss = (scaled ** 2).sum()
 loss.backward()
-print("scaled.grad：", scaled.grad)
-print("weight.grad：", weight.grad)
+print(f"scaled.grad：{scaled.grad}")
+print(f"weight.grad：{weight.grad}")
 torch.testing.assert_close(weight.grad, 8 * weight.detach())
 
 late = weight.detach().clone().requires_grad_() * 2
 late.sum().backward()
 late.retain_grad()  # 太晚了：梯度已经流过去了
-print("在 backward() 之后调用 retain_grad()：", late.grad)
+print(f"在 backward() 之后调用 retain_grad()：{late.grad}")
 assert late.grad is None
 
 # %%
@@ -57,8 +57,8 @@ except RuntimeError:
 # ``optimizer.step()`` 替你做的正是这件事。
 with torch.no_grad():
     weight -= 0.1 * weight.grad
-print("更新后的 weight：", weight)
-print("仍是叶子张量：", weight.is_leaf)
+print(f"更新后的 weight：{weight}")
+print(f"仍是叶子张量：{weight.is_leaf}")
 
 # %%
 # 小结

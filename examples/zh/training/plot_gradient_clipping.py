@@ -70,7 +70,7 @@ assert clipped[-1][0] < clipped[0][0] / 10
 assert min(norm for loss, norm in clipped) > 1.0
 
 # %%
-# 结论
+# 小结
 # ----
 # 在 ``backward()`` 之后、``step()`` 之前裁剪，并记录 ``clip_grad_norm_`` 的返回值：
 # 这个数突然跳高，是梯度爆炸的第一个信号。“:ref:`梯度裁剪 <gradient-clipping>`”一页还介绍了

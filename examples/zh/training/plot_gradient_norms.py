@@ -95,7 +95,7 @@ assert sigmoid_moves[0] < sigmoid_moves[-1] / 1e6
 assert residual_moves[0] > residual_moves[-1] / 10
 
 # %%
-# 结论
+# 小结
 # ----
 # 第一层的梯度范数比最后一层小好几个数量级，这一层就学不到东西。残差连接和归一化让各层的范数
 # 从第一层到最后一层都保持在同一量级。“:ref:`梯度裁剪 <gradient-clipping>`”一页讲的是相反的问题，

@@ -30,8 +30,8 @@ inputs = torch.randn(32, 4, device=device)
 # 评估模式下输出是确定的，但它仍然有 ``grad_fn``。
 model.eval()
 output = model(inputs)
-print("两次输出相同：", torch.equal(output, model(inputs)))
-print("grad_fn：", output.grad_fn.name())
+print(f"两次输出相同：{torch.equal(output, model(inputs))}")
+print(f"grad_fn：{output.grad_fn.name()}")
 
 # %%
 # ``no_grad()`` 不会改变层
@@ -42,9 +42,9 @@ model.train()
 mean_before = model[1].running_mean.clone()
 with torch.no_grad():
     output = model(inputs)
-    print("两次输出相同：", torch.equal(output, model(inputs)))
-print("grad_fn：", output.grad_fn)
-print("滑动平均变了：", not torch.equal(mean_before, model[1].running_mean))
+    print(f"两次输出相同：{torch.equal(output, model(inputs))}")
+print(f"grad_fn：{output.grad_fn}")
+print(f"滑动平均变了：{not torch.equal(mean_before, model[1].running_mean)}")
 
 # %%
 # 一个函数跑两个阶段
@@ -125,7 +125,7 @@ except RuntimeError:
 # 克隆出的是普通张量，可以修改，也可以参与自动求导。
 predictions = predictions.clone()
 predictions.clamp_(min=0)
-print("推理张量：", predictions.is_inference(), "最小值：", predictions.min().item())
+print(f"推理张量：{predictions.is_inference()}，最小值：{predictions.min().item()}")
 
 # %%
 # 小结

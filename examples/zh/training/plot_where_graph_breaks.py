@@ -81,7 +81,7 @@ for name, reason in unreached_parameters(loss, model).items():
 # --------------
 # 它列出的参数，恰好就是 ``.grad`` 为 ``None`` 的那些。
 no_grad = {name for name, p in model.named_parameters() if p.grad is None}
-print(".grad 为 None：", sorted(no_grad))
+print(f".grad 为 None：{sorted(no_grad)}")
 assert no_grad == set(unreached_parameters(loss, model))
 
 # %%
@@ -101,8 +101,8 @@ output, aux_output = model(inputs)
 loss = nn.functional.mse_loss(output, targets) + 0.1 * aux_output.pow(2).mean()
 loss.backward()
 
-print("未到达：", unreached_parameters(loss, model))
-print(".grad 为 None：", [name for name, p in model.named_parameters() if p.grad is None])
+print(f"未到达：{unreached_parameters(loss, model)}")
+print(f".grad 为 None：{[name for name, p in model.named_parameters() if p.grad is None]}")
 
 # %%
 # 完全没有计算图的损失
@@ -136,8 +136,8 @@ inputs = torch.randn(16, 4, device=device, requires_grad=True)
 loss = model(inputs).pow(2).mean()
 report = unreached_parameters(loss, model)
 loss.backward()
-print("遍历判定未到达：", sorted(report))
-print(".grad 为 None：", [name for name, p in model.named_parameters() if p.grad is None])
+print(f"遍历判定未到达：{sorted(report)}")
+print(f".grad 为 None：{[name for name, p in model.named_parameters() if p.grad is None]}")
 assert set(report) == {"block.weight", "block.bias"}
 assert all(p.grad is not None for p in model.parameters())
 

@@ -128,7 +128,7 @@ for step in (1, 10, 25, 50):
     print(f"第 {step:2} 步：retain_graph {retained[step - 1]:3} 个节点，detach {detached[step - 1]:2} 个节点")
 
 # %%
-# 结论
+# 小结
 # ----
 # 一行代码就能压下去的报错，往往是计算图断了，或者本该分离的状态没有分离的症状。
 # 要治本：去掉弄断计算图的东西，在损失里用 torch 运算，对跨步携带的张量调用 ``detach()``。
