@@ -119,7 +119,7 @@ print(next(iter(unreached_parameters(loss, model).values())))
 # A blind spot: reentrant checkpoints
 # -----------------------------------
 # ``checkpoint(..., use_reentrant=True)``, like any custom ``Function`` that runs a nested
-# backward, hides the block's parameters from the walk, yet they get gradients. Treat the
+# backward pass, hides the block's parameters from the walk, yet they get gradients. Treat the
 # report as a hint and confirm it against ``.grad`` after ``backward()``.
 from torch.utils.checkpoint import checkpoint
 

@@ -24,8 +24,8 @@ print("函数值：", naive.detach())
 print("梯度：", x.grad)
 
 # %%
-# 稳定的前向传播及其反向传播
-# --------------------------
+# 稳定的 ``forward()`` 及其 ``backward()``
+# ----------------------------------------
 # ``softplus(x) = max(x, 0) + log1p(exp(-|x|))`` 永远不会溢出。它的导数是 ``sigmoid(x)``；
 # 反向传播把它乘以传入的梯度。
 from torch.autograd import Function, gradcheck, gradgradcheck
