@@ -148,5 +148,5 @@ assert all(p.grad is not None for p in model.parameters())
 # Conclusion
 # ----------
 # Call ``unreached_parameters(loss, model)`` right after computing the loss to find
-# every parameter that will not train. The page on :ref:`why .grad is None <grad-is-none>` lists each cause
+# every parameter that will not train. The page on :ref:`missing gradients <grad-is-none>` lists each cause
 # with its own three-line check.
