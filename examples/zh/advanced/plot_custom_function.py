@@ -46,7 +46,7 @@ class Softplus(Function):
 x.grad = None
 y = Softplus.apply(x)
 y.sum().backward()
-print("函数值：", y.detach().round(decimals=4))
+print("函数值：", *(f"{value:.4f}" for value in y.tolist()))
 print("梯度：", x.grad)
 torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
 
