@@ -20,25 +20,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sphinx.application import Sphinx
-
-from . import (
-    accessibility,
-    error_matcher,
-    errorindex,
-    gallery,
-    languages,
-    provenance,
-    publishing,
-    search_zh,
-    tracebacks,
-)
-
 __version__ = "0.1.0"
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
-    modules = (languages, provenance, publishing, search_zh, tracebacks, gallery, accessibility, errorindex, error_matcher)
+def setup(app: Any) -> dict[str, Any]:
+    # Imported here, not above: the page kernels import autograd_docs.graphs, and need no Sphinx.
+    from . import (
+        accessibility,
+        error_matcher,
+        errorindex,
+        gallery,
+        languages,
+        provenance,
+        publishing,
+        search_zh,
+        tracebacks,
+        warm,
+    )
+
+    modules = (languages, provenance, publishing, search_zh, tracebacks, gallery, accessibility, errorindex, error_matcher, warm)
     for module in modules:
         module.setup(app)
     return {"version": __version__, "env_version": 6, "parallel_read_safe": True, "parallel_write_safe": True}
