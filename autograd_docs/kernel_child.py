@@ -19,8 +19,8 @@ _main_process: list = []
 def preload() -> None:
     """Import once, in the fork server, what every page kernel imports.
 
-    torch's warning filters are remembered: in a started kernel, torch is imported by the
-    page's first cell, after IPython set up its own filters, so torch's come first.
+    The warning filters these imports add are remembered: in a started kernel, a page's
+    cells import them after IPython set up its own filters, so theirs come first.
     """
     import ipykernel.kernelapp  # noqa: F401
     import IPython  # noqa: F401
@@ -28,6 +28,9 @@ def preload() -> None:
     _main_process[:] = [multiprocessing.process.current_process()]  # the fork server's own
     before = list(warnings.filters)
     import torch  # noqa: F401
+    import torch._dynamo  # noqa: F401 -- what building the first optimizer imports (2 s)
+
+    from . import graphs  # noqa: F401 -- the pages' graph pictures, and pygraphviz
 
     _torch_filters[:] = [f for f in warnings.filters if f not in before]
 

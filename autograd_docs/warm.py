@@ -98,10 +98,19 @@ def execute_stale_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str])
     if not app.config.autograd_warm_kernels or config.execution_mode != "cache":
         return
     from jupyter_cache import get_cache
+
+    from .provenance import cache_lock
+
+    path = config.execution_cache_path or ".jupyter_cache"
+    # The other language's build waits here, then finds the pages it shares already run.
+    with cache_lock(path):
+        run_stale_pages(env, docnames, get_cache(path))
+
+
+def run_stale_pages(env: BuildEnvironment, docnames: list[str], cache: Any) -> None:
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.cache.db import NbProjectRecord
 
-    cache = get_cache(config.execution_cache_path or ".jupyter_cache")
     jobs = stale_pages(env, docnames, cache)
     if not jobs:
         return
