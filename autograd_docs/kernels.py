@@ -19,6 +19,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from typing import Any
@@ -123,7 +124,16 @@ class ForkedProvisioner(LocalProvisioner):
 
 
 class ForkedKernelManager(AsyncKernelManager):
-    """The kernel manager nbclient is given: an ordinary one, with the forking provisioner."""
+    """The kernel manager nbclient is given: an ordinary one, with the forking provisioner.
+
+    It talks to its kernel over Unix sockets, not TCP ports: two kernels started at the
+    same time by two builds could otherwise be given the same free port.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.transport = "ipc"
+        self.ip = os.path.join(tempfile.gettempdir(), f"autograd-kernel-{uuid.uuid4().hex[:12]}")
 
     async def _async_pre_start_kernel(self, **kw: Any) -> Any:
         if self.provisioner is None:

@@ -15,6 +15,7 @@ leaving MyST-NB's own execution; both give the same pages (``tests/test_warm.py`
 from __future__ import annotations
 
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -94,14 +95,12 @@ def workers() -> int:
 
 
 def execute_stale_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    config = env.mystnb_config
-    if not app.config.autograd_warm_kernels or config.execution_mode != "cache":
-        return
+    """Run the pages among ``docnames`` that have no cache record (one build at a time)."""
     from jupyter_cache import get_cache
 
     from .provenance import cache_lock
 
-    path = config.execution_cache_path or ".jupyter_cache"
+    path = env.mystnb_config.execution_cache_path or ".jupyter_cache"
     # The other language's build waits here, then finds the pages it shares already run.
     with cache_lock(path):
         run_stale_pages(env, docnames, get_cache(path))
@@ -137,6 +136,56 @@ def run_stale_pages(env: BuildEnvironment, docnames: list[str], cache: Any) -> N
     )
 
 
+def source_pages(srcdir: str) -> list[str]:
+    """Every Markdown page's docname, generated galleries and ``_``/``.`` folders aside."""
+    root = Path(srcdir)
+    return sorted(
+        str(path.relative_to(root).with_suffix("")).replace(os.sep, "/")
+        for path in root.rglob("*.md")
+        if not any(part.startswith(("_", ".")) or part == "auto_examples" for part in path.relative_to(root).parts)
+    )
+
+
+_early: dict[int, tuple[threading.Thread, list[str]]] = {}
+
+
+def start_early(app: Sphinx) -> None:
+    """Start running the stale pages while the gallery runs its examples (builder-inited).
+
+    MyST-NB makes its configuration at builder-inited too, just after this; the worker
+    waits for it.  The pages it covers are not run again at env-before-read-docs.
+    """
+    if not app.config.autograd_warm_kernels or app.config.nb_execution_mode != "cache":
+        return
+    before = app.env.__dict__.get("mystnb_config")
+    docnames = source_pages(app.srcdir)
+
+    def work() -> None:
+        deadline = time.monotonic() + 120
+        while app.env.__dict__.get("mystnb_config") is before:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        execute_stale_pages(app, app.env, docnames)
+
+    thread = threading.Thread(target=work, name="autograd-warm-pages", daemon=True)
+    thread.start()
+    _early[id(app)] = (thread, docnames)
+
+
+def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Before Sphinx reads: wait for the early run, then run what it did not cover."""
+    if not app.config.autograd_warm_kernels or env.mystnb_config.execution_mode != "cache":
+        return
+    thread, covered = _early.pop(id(app), (None, []))
+    if thread is not None:
+        thread.join()
+    rest = sorted(set(docnames) - set(covered))
+    if rest:
+        execute_stale_pages(app, env, rest)
+
+
 def setup(app: Sphinx) -> None:
     app.add_config_value("autograd_warm_kernels", True, "", types=(bool, int))
-    app.connect("env-before-read-docs", execute_stale_pages)
+    app.connect("builder-inited", start_early, priority=499)  # before the gallery (500)
+    app.connect("env-before-read-docs", finish)
