@@ -21,7 +21,7 @@ TRACEBACK_START = "Traceback (most recent call last):"
 # sphinx-gallery writes these labels in English whatever the language: (pattern, Chinese).
 ZH_LABELS: list[tuple[str, str]] = [
     (r":ref:`Go to the end <([^>]+)>`(\s+)to download the full example code\.",
-     r":ref:`跳到页尾 <\1>`\2下载完整的示例代码。"),
+     r":ref:`跳到页尾 <\1>`\\ 下载完整的示例代码。"),  # "\ ": no space between the link and the Chinese
     (r"\*\*Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)",
      r"**脚本总运行时间：** \1 分 \2 秒"),
     (r"Download Python source code: ", "下载 Python 源代码："),

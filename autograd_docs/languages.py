@@ -26,6 +26,13 @@ SITE_TITLES = {"en": "PyTorch Autograd Notes", "zh": "PyTorch 自动求导笔记
 CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
 # A line break inside a Chinese sentence: HTML would show it as a stray space.
 SOFT_BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}])")
+# furo writes these accessible names in English, outside any translatable string.
+ZH_ARIA_LABELS: list[tuple[str, str]] = [
+    ('aria-label="Toggle site navigation sidebar"', 'aria-label="展开或收起站点导航"'),
+    ('aria-label="Toggle table of contents sidebar"', 'aria-label="展开或收起本页目录"'),
+    ('aria-label="Toggle Light / Dark / Auto color theme"', 'aria-label="切换浅色、深色或自动配色"'),
+    ('aria-label="Toggle navigation of ', 'aria-label="展开或收起：'),
+]
 
 
 def folder_of(srcdir: str | Path) -> str:
@@ -102,6 +109,27 @@ def join_wrapped_chinese(app: Sphinx, doctree: nodes.document) -> None:
             text.parent.replace(text, nodes.Text(joined))
 
 
+def translate_aria_labels(html: str) -> str:
+    """furo's English accessible names, in Chinese.
+
+    >>> translate_aria_labels('<button aria-label="Toggle navigation of 示例库">')
+    '<button aria-label="展开或收起：示例库">'
+    """
+    for english, chinese in ZH_ARIA_LABELS:
+        html = html.replace(english, chinese)
+    return html
+
+
+def translate_written_pages(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or folder_of(app.srcdir) != "zh":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        translated = translate_aria_labels(html)
+        if translated != html:
+            page.write_text(translated, encoding="utf-8")
+
+
 def add_page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -118,3 +146,4 @@ def setup(app: Sphinx) -> None:
     app.connect("config-inited", configure, priority=1)
     app.connect("html-page-context", add_page_context)
     app.connect("doctree-read", join_wrapped_chinese)
+    app.connect("build-finished", translate_written_pages)

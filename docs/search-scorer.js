@@ -5,8 +5,9 @@
  * here search with a concept ("leaf tensor", "梯度清零"), paste an error message (the error
  * matcher, docs/_static/error-matcher.js, names its entry above these results), or ask a
  * question in Chinese, so:
- * 1. a page whose own title holds every query word comes first, then a section
- *    whose title holds them all, before pages that merely mention the words;
+ * 1. a page whose own title holds every query word comes first (the page whose title's
+ *    topic, before the colon, is the whole query, first of all), then a section whose
+ *    title holds them all, before pages that merely mention the words;
  * 2. a section whose whole title appears inside the query (the error index's
  *    headings are the messages), or that holds the whole query of three words or
  *    more, comes first, linked to that section.  A Chinese heading that glosses the
@@ -33,7 +34,11 @@ var Scorer = {
     // a concept of one or two words ("叶子张量") belongs to its concept page, before the error
     // entries whose messages mention it; a pasted message is longer
     const entry = docname.startsWith("errors/") && words.length <= 2 ? -5 : 0;
-    if (holds(page)) return score + entry + (anchor ? 10 : 20);
+    // titles read "Topic: `api`": the page whose topic is the whole query ("计算图") is that
+    // concept's own page, before other titles that hold the word ("停止记录计算图：…")
+    const bare = (text) => text.trim().replace(/^the /, "");
+    const exact = !anchor && bare(page.split(/[:：]/)[0]) === bare(query.toLowerCase()) ? 5 : 0;
+    if (holds(page)) return score + entry + exact + (anchor ? 10 : 20);
     return score + entry + (holds(section) ? 12 : 0);  // a section about exactly this, on another page
   },
 };

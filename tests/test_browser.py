@@ -147,7 +147,7 @@ CONCEPT_QUERIES = {
         "set_detect_anomaly": "anomaly-detection",
         "requires_grad": "requires-grad",
         "detach": "detach",
-        "inference_mode": "detach",
+        "inference_mode": "no-grad",
         "retain_grad": "leaf-tensors",
         "register_hook": "leaf-tensors",
         "leaf tensor": "leaf-tensors",

@@ -81,7 +81,7 @@ def test_chinese_gallery_labels() -> None:
     translated = translate_labels(rst)
     assert "**脚本总运行时间：** 0 分 1.250 秒" in translated
     assert ":download:`下载 Python 源代码：plot_x.py <plot_x.py>`" in translated
-    assert ":ref:`跳到页尾 <sphx_glr_download_x>`\n        下载完整的示例代码。" in translated
+    assert ":ref:`跳到页尾 <sphx_glr_download_x>`\\ 下载完整的示例代码。" in translated
 
 
 def test_language_comes_from_the_source_folder(tmp_path) -> None:

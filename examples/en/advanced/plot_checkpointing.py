@@ -19,7 +19,7 @@ from torch.utils.checkpoint import checkpoint_sequential
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 model = nn.Sequential(*[nn.Sequential(nn.Linear(128, 128), nn.Tanh()) for _ in range(8)]).to(device)
 x = torch.randn(32, 128, device=device, requires_grad=True)
@@ -88,5 +88,5 @@ print("first block ran", len(calls), "times for one step")
 # ----------
 # Here four segments keep the least: more segments keep more inputs, fewer leave a
 # longer last segment without a checkpoint. The recomputed activations come on top,
-# one segment after the other. The page :ref:`checkpointing` measures the
+# one segment after the other. The page on :ref:`activation checkpointing <checkpointing>` measures the
 # time paid and compares ``use_reentrant=True`` and ``False``.

@@ -4,8 +4,8 @@ A custom autograd function, checked with ``gradcheck``
 
 ``log(1 + exp(x))`` (softplus) written naively overflows for large ``x``, and its
 gradient becomes ``nan``. This example writes it as a ``torch.autograd.Function`` with a
-stable forward and a hand-written backward, makes the most common mistake in the
-backward (forgetting the incoming gradient), lets ``gradcheck`` catch it, and checks the
+stable forward and a hand-written ``backward()``, makes the most common mistake in
+``backward()`` (forgetting the incoming gradient), lets ``gradcheck`` catch it, and checks the
 corrected function.
 """
 
@@ -17,7 +17,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 x = torch.tensor([-100.0, 0.0, 100.0], device=device, requires_grad=True)
 naive = torch.log(1 + torch.exp(x))
@@ -55,7 +55,7 @@ torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
 # %%
 # The check, in ``float64``
 # -------------------------
-# ``gradcheck`` compares the backward with finite differences, ``gradgradcheck`` the
+# ``gradcheck`` compares ``backward()`` with finite differences, ``gradgradcheck`` the
 # second derivative. Both pass.
 x64 = torch.randn(5, dtype=torch.float64, device=device, requires_grad=True)
 print(gradcheck(Softplus.apply, (x64,)), gradgradcheck(Softplus.apply, (x64,)))
@@ -88,5 +88,5 @@ except RuntimeError:  # GradcheckError is a RuntimeError
 # Conclusion
 # ----------
 # A custom backward is code autograd cannot check for you: run ``gradcheck`` and
-# ``gradgradcheck`` on it in ``float64``. The page :ref:`custom-function` covers
+# ``gradgradcheck`` on it in ``float64``. The page on :ref:`custom autograd functions <custom-function>` covers
 # ``save_for_backward``, ``mark_dirty`` and ``once_differentiable``.

@@ -18,11 +18,11 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 1)).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-scaler = torch.amp.GradScaler(device.type, init_scale=2.0**20)
+scaler = torch.amp.GradScaler(device.type, init_scale=2.0 ** 20)
 inputs = torch.randn(64, 8, device=device)
 targets = inputs.sum(dim=1, keepdim=True).sin()
 
@@ -58,7 +58,7 @@ for step in range(40):
 # The skipped steps left the weights unchanged (the ``assert`` in the loop checked it);
 # the others trained the model.
 print("skipped steps:", skipped, "final scale:", scaler.get_scale())
-print("loss:", round(first_loss, 4), "->", round(loss.item(), 4))
+print(f"loss: {first_loss:.4f} -> {loss.item():.4f}")
 assert skipped > 0 and loss.item() < first_loss
 
 # %%
@@ -82,5 +82,5 @@ except ValueError:
 # Conclusion
 # ----------
 # Keep the parameters in ``float32``, let ``autocast`` pick the 16-bit operations, and
-# call the scaler in its order. The page :ref:`mixed-precision` shows each step, the
+# call the scaler in its order. The page on :ref:`mixed precision <mixed-precision>` shows each step, the
 # skipped step, and the two other errors of ``GradScaler``.

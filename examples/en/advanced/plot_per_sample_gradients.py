@@ -17,7 +17,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1)).to(device)
 inputs = torch.randn(32, 4, device=device)
@@ -88,5 +88,5 @@ print("mean of per-sample gradients == gradient of the mean loss")
 # Conclusion
 # ----------
 # Inside a transform, gradients come from ``grad``; ``backward()`` and
-# ``requires_grad_()`` belong outside. The page :ref:`torch-func` also compares
+# ``requires_grad_()`` belong outside. The page on :ref:`torch.func <torch-func>` also compares
 # ``jacrev`` and ``hessian`` with ``torch.autograd.functional``.

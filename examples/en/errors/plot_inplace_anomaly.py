@@ -4,7 +4,7 @@ Hunting an in-place bug with anomaly detection
 
 "modified by an inplace operation" tells you *that* a saved tensor was overwritten,
 not *where*. Anomaly detection records where each operation of the forward pass ran,
-and prints that line when its backward fails. This example hits the error in a small
+and prints that line when its node fails in the backward pass. This example hits the error in a small
 model, finds the guilty line with anomaly detection, and fixes it.
 """
 
@@ -17,7 +17,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 w1 = torch.randn(4, 8, device=device, requires_grad=True)
 w2 = torch.randn(8, 1, device=device, requires_grad=True)
@@ -44,9 +44,9 @@ except RuntimeError:
     traceback.print_exc()
 
 # %%
-# The same call in anomaly mode
-# -----------------------------
-# A warning comes first: the backward node that failed (``SigmoidBackward0``) and the
+# The same call with anomaly detection
+# ------------------------------------
+# A warning comes first: the node that failed (``SigmoidBackward0``) and the
 # traceback of the forward call that created it, down to the line inside ``model``.
 with torch.autograd.set_detect_anomaly(True):
     try:
@@ -73,4 +73,4 @@ print("w1.grad shape:", tuple(w1.grad.shape), "w2.grad shape:", tuple(w2.grad.sh
 # ----------
 # Turn anomaly detection on when an in-place error does not say enough; it names the
 # forward line. Turn it off again: it slows everything down. See
-# :ref:`anomaly-detection` and :ref:`inplace-errors`.
+# :ref:`anomaly detection <anomaly-detection>` and :ref:`in-place errors <inplace-errors>`.

@@ -17,10 +17,10 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 points = torch.tensor([[0.0, 0.0], [3.0, 4.0]], device=device, requires_grad=True)
-lengths = torch.sqrt((points**2).sum(dim=1))
+lengths = torch.sqrt((points ** 2).sum(dim=1))
 print("lengths:", lengths)
 
 # %%
@@ -34,13 +34,13 @@ print("points.grad:", points.grad)
 # Anomaly detection stops at the first NaN
 # ----------------------------------------
 # With ``detect_anomaly()`` (its ``check_nan`` argument is ``True`` by default) the
-# backward pass raises and names the backward function, and the warning shows its
+# backward pass raises and names the node, and the warning shows its
 # forward line.
 import traceback
 
 points.grad = None
 with torch.autograd.detect_anomaly():
-    lengths = torch.sqrt((points**2).sum(dim=1))
+    lengths = torch.sqrt((points ** 2).sum(dim=1))
     try:
         lengths.sum().backward()
     except RuntimeError:
@@ -55,14 +55,14 @@ with torch.autograd.detect_anomaly():
 sqrt_node = lengths.grad_fn
 sum_node = sqrt_node.next_functions[0][0]
 pow_node = sum_node.next_functions[0][0]
-print("backward nodes:", sqrt_node.name(), "->", sum_node.name(), "->", pow_node.name())
+print("nodes:", sqrt_node.name(), "->", sum_node.name(), "->", pow_node.name())
 print("d sqrt(s)/ds at s = 0:", 0.5 / torch.sqrt(torch.tensor(0.0)))
 print("inf * 0:", torch.tensor(float("inf")) * 0)
 
 # %%
 # The fix: a norm that is safe at zero
 # ------------------------------------
-# ``torch.linalg.vector_norm`` computes the same length, and its backward gives the zero
+# ``torch.linalg.vector_norm`` computes the same length, and its gradient formula gives the zero
 # vector a gradient of 0 instead of ``inf * 0``.
 with torch.autograd.detect_anomaly():
     lengths = torch.linalg.vector_norm(points, dim=1)
@@ -73,6 +73,6 @@ print("points.grad:", points.grad)
 # %%
 # Conclusion
 # ----------
-# ``detect_anomaly()`` names the backward function where NaN first appears; its cause
+# ``detect_anomaly()`` names the node where NaN first appears; its cause
 # may be one step earlier, as the ``inf`` of ``sqrt`` here. Prefer formulas that stay
-# finite, such as a library norm or a ``clamp`` before ``sqrt``. See :ref:`anomaly-detection`.
+# finite, such as a library norm or a ``clamp`` before ``sqrt``. See :ref:`anomaly detection <anomaly-detection>`.

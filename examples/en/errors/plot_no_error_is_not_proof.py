@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 
 def weights_apart(case, wrong, right):
@@ -30,7 +30,7 @@ def weights_apart(case, wrong, right):
 # %%
 # 1. ``step()`` between two ``backward()`` calls, with nothing saved
 # ------------------------------------------------------------------
-# A trunk with two heads. The trunk's input does not require grad, so no node saved the
+# A trunk with two heads. The trunk's input does not require gradients, so no node saved the
 # trunk's weight, and ``opt_a.step()`` before ``loss_b.backward()`` raises nothing. But
 # ``loss_b``'s gradient for the trunk arrives after the step, and the next
 # ``zero_grad()`` erases it: the trunk never learns from ``loss_b``.
@@ -150,5 +150,5 @@ weights_apart("update through .data", train_gan_step_between(True), train_gan_st
 # None of these printed an error, and each trained a different model than the right
 # order. Run every ``backward()`` before ``step()`` or recompute the forward pass after
 # it, ``detach()`` what one model hands the other, clear gradients once per optimizer
-# step, and never write through ``.data``. The pages :ref:`step-between-backwards`,
-# :ref:`retain-graph` and :ref:`zero-grad` explain each rule.
+# step, and never write through ``.data``. The pages on :ref:`step() between two backward() calls <step-between-backwards>`,
+# :ref:`retain_graph=True <retain-graph>` and :ref:`zeroing gradients <zero-grad>` explain each rule.

@@ -21,7 +21,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 generator = nn.Linear(2, 3).to(device)
 discriminator = nn.Linear(3, 1).to(device)
@@ -72,7 +72,7 @@ opt_g.zero_grad()
 loss_g = -discriminator(fake).mean()
 loss_g.backward()
 opt_g.step()
-print("loss_d:", round(loss_d.item(), 4), "loss_g:", round(loss_g.item(), 4))
+print(f"loss_d: {loss_d.item():.4f}, loss_g: {loss_g.item():.4f}")
 
 # %%
 # Without ``detach()``, the generator gets a gradient too
@@ -118,6 +118,6 @@ opt_g.step()
 # ----------
 # An optimizer's ``step()`` changes parameters in place. Run every ``backward()`` that
 # needs the current parameters before the first ``step()``, or run the forward pass
-# again after it, and train the discriminator on ``fake.detach()``. The page
-# :ref:`step-between-backwards` explains the error, and
-# :ref:`retain-graph` covers several losses and optimizers in general.
+# again after it, and train the discriminator on ``fake.detach()``. The page on
+# :ref:`step() between two backward() calls <step-between-backwards>` explains the error and the order of several optimizers,
+# and :ref:`retain_graph=True <retain-graph>` covers several losses that share one graph.

@@ -18,7 +18,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 x = torch.randn(4, device=device, requires_grad=True)
 x.exp().sum().backward()
@@ -79,4 +79,5 @@ print("requires_grad:", z.requires_grad, "grad_fn:", z.grad_fn)
 # ----------
 # Never change values through ``.data``: use ``detach()``, and ``clone()`` it before an
 # in-place change. Use ``torch.no_grad()`` for code that should not be recorded. The
-# page :ref:`detach` compares all of these, with ``inference_mode()`` as well.
+# page on :ref:`detach() and .data <detach>` compares the two; the page on
+# :ref:`no_grad() and inference_mode() <no-grad>` adds ``inference_mode()``.

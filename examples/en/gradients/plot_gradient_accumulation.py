@@ -16,14 +16,15 @@ both ways and compare the parameters.
 import copy
 
 import torch
+from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
-model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).to(device)
+model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1)).to(device)
 twin = copy.deepcopy(model)
-loss_fn = torch.nn.MSELoss()
+loss_fn = nn.MSELoss()
 inputs = torch.randn(16, 4, device=device)
 targets = torch.randn(16, 1, device=device)
 
@@ -41,7 +42,7 @@ full_batch = [p.grad.clone() for p in model.parameters()]
 # Clear once, then one backward pass per micro-batch. Dividing by ``num_micro`` turns
 # the sum of four mean losses into the mean loss of the 16 samples, because the four
 # micro-batches have the same size (with unequal sizes, weight each loss by
-# ``len(xb) / len(inputs)``: :ref:`zero-grad` shows the difference).
+# ``len(xb) / len(inputs)``: :ref:`zeroing gradients <zero-grad>` shows the difference).
 num_micro = 4
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
@@ -64,12 +65,12 @@ print("max abs difference below 1e-6:", max_diff < 1e-6)
 # --------------------
 # Each micro-batch would then contribute its full mean loss: the gradient is
 # ``num_micro`` times too large. What that does depends on the optimizer:
-# :ref:`zero-grad` compares SGD, Adam and gradient clipping.
+# :ref:`zeroing gradients <zero-grad>` compares SGD, Adam and gradient clipping.
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
     loss_fn(model(xb), yb).backward()
 ratio = model[2].bias.grad / full_batch[-1]
-print("ratio to the full-batch gradient:", round(ratio.item(), 4))
+print(f"ratio to the full-batch gradient: {ratio.item():.4f}")
 
 # %%
 # Training both ways
@@ -97,5 +98,5 @@ print("max abs difference of the parameters after 3 steps below 1e-6:", max_diff
 # Conclusion
 # ----------
 # Gradient accumulation is the accumulation that ``zero_grad()`` usually undoes, used on
-# purpose: clear once per optimizer step and scale each micro-batch's loss. The page
-# :ref:`zero-grad` covers clearing gradients, and :ref:`backward-and-step` the loop.
+# purpose: clear once per optimizer step and scale each micro-batch's loss. The page on
+# :ref:`zeroing gradients <zero-grad>` covers clearing gradients, and :ref:`backward() and step() <backward-and-step>` the loop.

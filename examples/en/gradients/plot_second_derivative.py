@@ -15,10 +15,11 @@ d(output)/d(input), trained with an ordinary ``backward()``.
 # For ``y = sin(x) * x`` the closed forms are ``y' = cos(x) * x + sin(x)`` and
 # ``y'' = 2 * cos(x) - sin(x) * x``.
 import torch
+from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 x = torch.linspace(-2.0, 2.0, 5, device=device, requires_grad=True)
 y = torch.sin(x) * x
@@ -48,7 +49,7 @@ torch.testing.assert_close(d2y_dx2, closed_form)
 # -------------------------------
 # A small network and a batch of points; in WGAN-GP they are mixtures of real and
 # generated samples.
-critic = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)).to(device)
+critic = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 1)).to(device)
 real = torch.randn(8, 2, device=device)
 fake = torch.randn(8, 2, device=device) + 3.0
 alpha = torch.rand(8, 1, device=device)
@@ -64,24 +65,24 @@ scores = critic(points)
 grad_norm = grad_points.norm(2, dim=1)
 penalty = ((grad_norm - 1) ** 2).mean()
 print("gradient norms:", grad_norm.detach().cpu())
-print("penalty:", round(penalty.item(), 4))
+print(f"penalty: {penalty.item():.4f}")
 
 # %%
-# Backward through the penalty
-# ----------------------------
+# The backward pass through the penalty
+# -------------------------------------
 # An ordinary ``backward()`` reaches the weights through the graph that
 # ``create_graph=True`` recorded. The last bias shifts the output but not its slope, so
 # it gets no gradient: ``None``.
 penalty.backward()
 for name, p in critic.named_parameters():
-    print(name, "grad norm:", None if p.grad is None else round(p.grad.norm().item(), 4))
+    print(name, "grad norm:", None if p.grad is None else f"{p.grad.norm().item():.4f}")
 
 # %%
 # A check against the closed form
 # -------------------------------
 # For a linear critic ``f(x) = w . x + b`` the input gradient is ``w``, the penalty is
 # ``(|w| - 1) ** 2``, and its gradient is ``2 * (|w| - 1) * w / |w|``.
-linear = torch.nn.Linear(2, 1).to(device)
+linear = nn.Linear(2, 1).to(device)
 (g,) = torch.autograd.grad(linear(points).sum(), points, create_graph=True)
 ((g.norm(2, dim=1) - 1) ** 2).mean().backward()
 w = linear.weight.detach()
@@ -108,5 +109,5 @@ for step in range(30):
 # Conclusion
 # ----------
 # ``create_graph=True`` turns a gradient into something you can differentiate again:
-# a second derivative, or a penalty on a gradient's norm. The page
-# :ref:`backward-vs-grad` compares ``torch.autograd.grad`` with ``backward()``.
+# a second derivative, or a penalty on a gradient's norm. The page on
+# :ref:`backward() and grad() <backward-vs-grad>` compares ``torch.autograd.grad`` with ``backward()``.

@@ -1,6 +1,6 @@
 """
-Anatomy of a training loop: zero_grad, forward, backward, step
-==============================================================
+Anatomy of a training loop: zero_grad, forward pass, backward pass, step
+========================================================================
 
 Every PyTorch training step runs the same five lines. This example runs them one at a
 time on a tiny linear model and prints, after each stage, the parameters, their
@@ -13,14 +13,15 @@ fills ``.grad``, and that ``optimizer.step()`` updates the parameters in place.
 # ----------------------------
 # One ``nn.Linear`` layer, plain SGD, fixed inputs and targets.
 import torch
+from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
-model = torch.nn.Linear(2, 1).to(device)
+model = nn.Linear(2, 1).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
-loss_fn = torch.nn.MSELoss()
+loss_fn = nn.MSELoss()
 inputs = torch.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)
 targets = torch.tensor([[1.0], [2.0]], device=device)
 
@@ -52,7 +53,7 @@ show("after zero_grad()")
 # The forward pass reads the parameters and records a graph behind ``loss``.
 outputs = model(inputs)
 loss = loss_fn(outputs, targets)
-print("loss:", round(loss.item(), 4), "grad_fn:", loss.grad_fn.name())
+print(f"loss: {loss.item():.4f}, grad_fn: {loss.grad_fn.name()}")
 show("after the forward pass")
 
 # %%
@@ -92,6 +93,6 @@ for step in range(5):
 # Conclusion
 # ----------
 # ``backward()`` computes gradients into ``.grad``; ``step()`` applies them in place.
-# The page :ref:`backward-and-step` explains each stage, :ref:`zero-grad` why the loop
-# starts by clearing gradients, and :ref:`step-between-backwards` why the version bump
+# The page on :ref:`backward() and step() <backward-and-step>` explains each stage, :ref:`zeroing gradients <zero-grad>` why the loop
+# starts by clearing gradients, and :ref:`step() between two backward() calls <step-between-backwards>` why the version bump
 # matters when a graph is used again after ``step()``.

@@ -20,7 +20,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 base = torch.randn(3, requires_grad=True)
 moved = base.to(device)
@@ -39,7 +39,7 @@ base = torch.randn(3, requires_grad=True)
 weight = base.to(device, torch.float64)
 print("is_leaf:", weight.is_leaf, "grad_fn:", weight.grad_fn.name())
 
-(weight**2).sum().backward()
+(weight ** 2).sum().backward()
 print("weight.grad:", weight.grad)
 
 # %%
@@ -55,7 +55,7 @@ torch.testing.assert_close(base.grad, 2 * base.detach())
 # --------------------------------------
 # Give ``device``, ``dtype`` and ``requires_grad`` to the factory function.
 weight = torch.randn(3, device=device, dtype=torch.float64, requires_grad=True)
-(weight**2).sum().backward()
+(weight ** 2).sum().backward()
 print("is_leaf:", weight.is_leaf)
 print("weight.grad:", weight.grad)
 
@@ -65,7 +65,7 @@ print("weight.grad:", weight.grad)
 # For a tensor that comes from elsewhere: no gradients are recorded during the
 # conversion, so the result is a leaf.
 weight = torch.randn(3).to(device, torch.float64).requires_grad_()
-(weight**2).sum().backward()
+(weight ** 2).sum().backward()
 print("is_leaf:", weight.is_leaf)
 print("weight.grad:", weight.grad)
 torch.testing.assert_close(weight.grad, 2 * weight.detach())
@@ -75,5 +75,5 @@ torch.testing.assert_close(weight.grad, 2 * weight.detach())
 # ----------
 # A device or dtype conversion of a tensor that requires gradients is part of the
 # graph. Create leaves where they will live, or convert before ``requires_grad_()``.
-# The page :ref:`computational-graph` explains the graph; :ref:`leaf-tensors` explains
+# The page on :ref:`the computational graph <computational-graph>` explains how it is recorded; :ref:`leaf tensors <leaf-tensors>` explains
 # which tensors keep ``.grad``.

@@ -16,7 +16,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 weight = torch.randn(3, device=device, requires_grad=True)
 scaled = weight * 2
@@ -28,7 +28,7 @@ print("scaled.is_leaf:", scaled.is_leaf, "grad_fn:", scaled.grad_fn.name())
 # -----------------------------
 # ``retain_grad()`` must come before ``backward()``.
 scaled.retain_grad()
-loss = (scaled**2).sum()
+loss = (scaled ** 2).sum()
 loss.backward()
 print("scaled.grad:", scaled.grad)
 print("weight.grad:", weight.grad)
@@ -66,5 +66,5 @@ print("still a leaf:", weight.is_leaf)
 # Conclusion
 # ----------
 # Leaves hold ``.grad``; non-leaf tensors need ``retain_grad()``. Change a leaf's
-# value only where autograd is not recording. The page :ref:`leaf-tensors` explains
+# value only where autograd is not recording. The page on :ref:`leaf tensors <leaf-tensors>` explains
 # why.

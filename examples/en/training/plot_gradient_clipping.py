@@ -19,7 +19,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 inputs = 3 * torch.randn(64, 8, device=device)
 targets = inputs @ torch.randn(8, 1, device=device) + 0.1 * torch.randn(64, 1, device=device)
@@ -76,6 +76,6 @@ assert min(norm for loss, norm in clipped) > 1.0
 # Conclusion
 # ----------
 # Clip after ``backward()`` and before ``step()``, and log what ``clip_grad_norm_``
-# returns: a jump in that number is the first sign of an exploding step. The page
-# :ref:`gradient-clipping` covers ``clip_grad_value_``, clipping with gradient
+# returns: a jump in that number is the first sign of an exploding step. The page on
+# :ref:`gradient clipping <gradient-clipping>` covers ``clip_grad_value_``, clipping with gradient
 # accumulation, and reading the gradient norm of each layer.

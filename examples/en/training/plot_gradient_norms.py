@@ -19,7 +19,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 
 class Plain(nn.Module):
@@ -102,5 +102,5 @@ assert residual_moves[0] > residual_moves[-1] / 10
 # ----------
 # A first layer whose gradient norm is orders of magnitude below the last layer's does
 # not learn. Residual connections and normalization keep the norms of the same order
-# from the first layer to the last. The page :ref:`gradient-clipping` shows the
+# from the first layer to the last. The page on :ref:`gradient clipping <gradient-clipping>` shows the
 # opposite problem, exploding gradients, and how to clip them.

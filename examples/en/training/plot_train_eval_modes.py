@@ -18,7 +18,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 model = nn.Sequential(
     nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 1)
@@ -134,5 +134,5 @@ print("inference tensor:", predictions.is_inference(), "min:", predictions.min()
 # Conclusion
 # ----------
 # Call ``model.eval()`` *and* turn off recording for validation; one flag can drive
-# both. The page :ref:`train-eval-modes` explains each switch, and the cuDNN error that
+# both. The page on :ref:`training and evaluation modes <train-eval-modes>` explains each switch, and the cuDNN error that
 # RNNs raise on a GPU in evaluation mode.

@@ -17,7 +17,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 cell = nn.GRUCell(3, 8).to(device)
 head = nn.Linear(8, 1).to(device)
@@ -109,4 +109,4 @@ assert sum(losses[-10:]) < sum(losses[:10])
 # ----------
 # Detach any state that lives longer than one batch: hidden states, moving averages,
 # memory banks. ``retain_graph=True`` hides the error and keeps every batch's graph.
-# The page :ref:`carried-state` measures the cost and shows the running-average case.
+# The page on :ref:`state carried across batches <carried-state>` measures the cost and shows the running-average case.

@@ -13,7 +13,7 @@ reach, with the likely reason. Copy it into your own code; it needs nothing else
 # ----------
 # Every parameter that the graph reaches appears as the ``variable`` of an
 # ``AccumulateGrad`` node. A parameter the walk does not meet gets no gradient, except
-# behind a custom ``Function`` that runs its own nested backward, such as a reentrant
+# behind a custom ``Function`` that runs its own nested backward pass, such as a reentrant
 # checkpoint: the walk cannot see through it (last section before the conclusion).
 import torch
 from torch import nn
@@ -49,7 +49,7 @@ def unreached_parameters(loss, model):
 # is never used in the loss. ``backward()`` runs without any error.
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 
 class Model(nn.Module):
@@ -148,5 +148,5 @@ assert all(p.grad is not None for p in model.parameters())
 # Conclusion
 # ----------
 # Call ``unreached_parameters(loss, model)`` right after computing the loss to find
-# every parameter that will not train. The page :ref:`grad-is-none` lists each cause
+# every parameter that will not train. The page on :ref:`why .grad is None <grad-is-none>` lists each cause
 # with its own three-line check.

@@ -22,7 +22,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"device: {device}")
 
 inputs = torch.randn(64, 3, device=device)
 targets = inputs @ torch.tensor([[1.0], [-2.0], [0.5]], device=device)
@@ -134,6 +134,6 @@ for step in (1, 10, 25, 50):
 # ----------
 # An error that a one-line change silences is often the symptom of a broken graph or of
 # state that should have been detached. Fix the cause: remove what broke the graph, use
-# torch operations in the loss, ``detach()`` what is carried between steps. The page
-# :ref:`wrong-fixes` shows each error live, including the ``.data`` fix that returns
-# wrong gradients, and :ref:`errors` lists every message.
+# torch operations in the loss, ``detach()`` what is carried between steps. The page on
+# :ref:`fixes that break training <wrong-fixes>` shows each error live, including the ``.data`` fix that returns
+# wrong gradients, and :ref:`the error index <errors>` lists every message.

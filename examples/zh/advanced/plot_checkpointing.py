@@ -17,7 +17,7 @@ from torch.utils.checkpoint import checkpoint_sequential
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 model = nn.Sequential(*[nn.Sequential(nn.Linear(128, 128), nn.Tanh()) for _ in range(8)]).to(device)
 x = torch.randn(32, 128, device=device, requires_grad=True)
@@ -84,5 +84,5 @@ print("一个训练步中，第一个模块运行了", len(calls), "次")
 # 小结
 # ----
 # 这里分四段保留的最少：段数多，要保留的输入就多；段数少，不做检查点的最后一段就长。重新
-# 计算的激活值还要另算，一段接一段。:ref:`checkpointing` 一页测量了付出的时间，并比较了
+# 计算的激活值还要另算，一段接一段。“:ref:`激活检查点 <checkpointing>`”一页测量了付出的时间，并比较了
 # ``use_reentrant=True`` 和 ``False``。

@@ -15,7 +15,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 x = torch.tensor([-100.0, 0.0, 100.0], device=device, requires_grad=True)
 naive = torch.log(1 + torch.exp(x))
@@ -84,6 +84,6 @@ except RuntimeError:  # GradcheckError 是 RuntimeError 的子类
 # %%
 # 小结
 # ----
-# 自定义的反向传播是自动求导无法替你检查的代码：请在 ``float64`` 下对它运行 ``gradcheck`` 和
-# ``gradgradcheck``。:ref:`custom-function` 一页讲解了 ``save_for_backward``、``mark_dirty``
+# 自定义的反向传播是自动求导（autograd）无法替你检查的代码：请在 ``float64`` 下对它运行 ``gradcheck`` 和
+# ``gradgradcheck``。“:ref:`自定义自动求导函数 <custom-function>`”一页讲解了 ``save_for_backward``、``mark_dirty``
 # 和 ``once_differentiable``。

@@ -16,11 +16,11 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 1)).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-scaler = torch.amp.GradScaler(device.type, init_scale=2.0**20)
+scaler = torch.amp.GradScaler(device.type, init_scale=2.0 ** 20)
 inputs = torch.randn(64, 8, device=device)
 targets = inputs.sum(dim=1, keepdim=True).sin()
 
@@ -55,7 +55,7 @@ for step in range(40):
 # --------------
 # 被跳过的几步没有改动权重（循环里的 ``assert`` 检查过）；其余各步训练了模型。
 print("跳过的步数：", skipped, "最终缩放系数：", scaler.get_scale())
-print("损失：", round(first_loss, 4), "->", round(loss.item(), 4))
+print(f"损失：{first_loss:.4f} -> {loss.item():.4f}")
 assert skipped > 0 and loss.item() < first_loss
 
 # %%
@@ -78,4 +78,4 @@ except ValueError:
 # 小结
 # ----
 # 让参数保持 ``float32``，由 ``autocast`` 挑选以 16 位执行的运算，并按缩放器要求的顺序调用。
-# :ref:`mixed-precision` 一页逐步演示了每个调用、被跳过的一步，以及 ``GradScaler`` 的另外两个报错。
+# “:ref:`混合精度 <mixed-precision>`”一页逐步演示了每个调用、被跳过的一步，以及 ``GradScaler`` 的另外两个报错。

@@ -15,7 +15,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("device:", device)
+print(f"设备：{device}")
 
 model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1)).to(device)
 inputs = torch.randn(32, 4, device=device)
@@ -86,4 +86,4 @@ print("逐样本梯度的平均值 == 平均损失的梯度")
 # 小结
 # ----
 # 在变换内部，梯度由 ``grad`` 给出；``backward()`` 和 ``requires_grad_()`` 应放在变换外部。
-# 页面 :ref:`torch-func` 还把 ``jacrev``、``hessian`` 与 ``torch.autograd.functional`` 做了比较。
+# :ref:`torch.func <torch-func>` 一页还把 ``jacrev``、``hessian`` 与 ``torch.autograd.functional`` 做了比较。

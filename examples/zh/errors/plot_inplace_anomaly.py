@@ -15,7 +15,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 w1 = torch.randn(4, 8, device=device, requires_grad=True)
 w2 = torch.randn(8, 1, device=device, requires_grad=True)
@@ -70,4 +70,4 @@ print("w1.grad 的形状：", tuple(w1.grad.shape), "w2.grad 的形状：", tupl
 # 小结
 # ----
 # 当原地操作错误的信息不够用时，打开异常检测，它会指出前向传播的代码行。用完记得关掉：
-# 它会拖慢所有运算。详见 :ref:`anomaly-detection` 和 :ref:`inplace-errors`。
+# 它会拖慢所有运算。详见“:ref:`异常检测 <anomaly-detection>`”和“:ref:`原地操作 <inplace-errors>`”。

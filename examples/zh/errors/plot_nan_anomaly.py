@@ -15,10 +15,10 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 points = torch.tensor([[0.0, 0.0], [3.0, 4.0]], device=device, requires_grad=True)
-lengths = torch.sqrt((points**2).sum(dim=1))
+lengths = torch.sqrt((points ** 2).sum(dim=1))
 print("长度：", lengths)
 
 # %%
@@ -37,7 +37,7 @@ import traceback
 
 points.grad = None
 with torch.autograd.detect_anomaly():
-    lengths = torch.sqrt((points**2).sum(dim=1))
+    lengths = torch.sqrt((points ** 2).sum(dim=1))
     try:
         lengths.sum().backward()
     except RuntimeError:
@@ -71,4 +71,4 @@ print("points.grad：", points.grad)
 # ----
 # ``detect_anomaly()`` 点名的是 NaN 首次出现的反向函数，原因可能还在前一步，比如这里
 # ``sqrt`` 产生的 ``inf``。尽量选用始终有限的公式，比如库里现成的范数，或者在 ``sqrt``
-# 之前先 ``clamp``。详见 :ref:`anomaly-detection`。
+# 之前先用 ``clamp`` 限制取值。详见“:ref:`异常检测 <anomaly-detection>`”。

@@ -3,7 +3,7 @@
 =============================================
 
 GAN 用两个损失、两个优化器分别训练生成器和判别器。如果在两次 ``backward()`` 之间调用
-判别器的 ``step()``，就会改动第二次 ``backward()`` 还要用到的权重；这里自动求导会报错，
+判别器的 ``step()``，就会改动第二次 ``backward()`` 还要用到的权重；这里自动求导（autograd）会报错，
 因为计算图保存了这个权重。如果没有哪个节点保存被更新的权重，同样的顺序不会报任何错，
 而是悄无声息地用旧权重算出的梯度（静默错误示例演示了这种情况）。
 本示例在两个微型 ``nn.Linear`` 模型上先运行这种错误的顺序，再运行两种可行的顺序，
@@ -19,7 +19,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 generator = nn.Linear(2, 3).to(device)
 discriminator = nn.Linear(3, 1).to(device)
@@ -70,15 +70,15 @@ opt_g.zero_grad()
 loss_g = -discriminator(fake).mean()
 loss_g.backward()
 opt_g.step()
-print("loss_d：", round(loss_d.item(), 4), "loss_g：", round(loss_g.item(), 4))
+print(f"loss_d：{loss_d.item():.4f}，loss_g：{loss_g.item():.4f}")
 
 # %%
 # 不用 ``detach()``，生成器也会拿到梯度
 # -------------------------------------
 # 这时判别器的损失也会写进生成器的 ``.grad``。只有在生成器反向传播之前调用
 # ``opt_g.zero_grad()`` 才能把它清掉；如果 ``zero_grad()`` 放在循环开头，生成器就会带着它
-# 走一步，:ref:`静默错误示例 <sphx_glr_auto_examples_errors_plot_no_error_is_not_proof.py>`
-# 测量了由此造成的偏差。
+# 走一步。
+# “:ref:`静默错误示例 <sphx_glr_auto_examples_errors_plot_no_error_is_not_proof.py>`”测量了由此造成的偏差。
 opt_d.zero_grad()
 opt_g.zero_grad()
 discriminator(generator(noise)).mean().backward()
@@ -115,5 +115,5 @@ opt_g.step()
 # ----
 # 优化器的 ``step()`` 会原地修改参数。要么让所有依赖当前参数的 ``backward()`` 都在第一次
 # ``step()`` 之前完成，要么在 ``step()`` 之后重新做一次前向传播；判别器要用 ``fake.detach()``
-# 来训练。报错的原因详见
-# :ref:`step-between-backwards`；多个损失、多个优化器的一般做法见 :ref:`retain-graph`。
+# 来训练。报错的原因详见“:ref:`参数更新的时机 <step-between-backwards>`”，多个优化器的调用顺序也在那里；
+# ``retain_graph=True`` 的用法见“:ref:`多个损失共用一张计算图 <retain-graph>`”。

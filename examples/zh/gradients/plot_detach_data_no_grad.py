@@ -17,7 +17,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 x = torch.randn(4, device=device, requires_grad=True)
 x.exp().sum().backward()
@@ -74,5 +74,5 @@ print("requires_grad：", z.requires_grad, "grad_fn：", z.grad_fn)
 # 小结
 # ----
 # 永远不要通过 ``.data`` 修改数值：请用 ``detach()``，并在原地修改之前先 ``clone()``。不需要
-# 记录的代码放进 ``torch.no_grad()``。:ref:`detach` 页面对这些写法以及 ``inference_mode()``
-# 做了完整的对比。
+# 记录的代码放进 ``torch.no_grad()``。“:ref:`分离张量 <detach>`”一页对比了这两种写法；
+# ``inference_mode()`` 见“:ref:`停止记录计算图 <no-grad>`”。

@@ -15,14 +15,15 @@
 import copy
 
 import torch
+from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
-model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).to(device)
+model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1)).to(device)
 twin = copy.deepcopy(model)
-loss_fn = torch.nn.MSELoss()
+loss_fn = nn.MSELoss()
 inputs = torch.randn(16, 4, device=device)
 targets = torch.randn(16, 1, device=device)
 
@@ -39,7 +40,7 @@ full_batch = [p.grad.clone() for p in model.parameters()]
 # -------------------------
 # 只清零一次，然后每个微批次做一次反向传播。除以 ``num_micro`` 之后，4 个平均损失之和
 # 就等于 16 个样本的平均损失，因为这 4 个微批次大小相同（大小不等时，应按
-# ``len(xb) / len(inputs)`` 给每个损失加权，两者的差别见 :ref:`zero-grad`）。
+# ``len(xb) / len(inputs)`` 给每个损失加权，两者的差别见“:ref:`梯度清零 <zero-grad>`”）。
 num_micro = 4
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
@@ -60,12 +61,12 @@ print("最大绝对误差低于 1e-6：", max_diff < 1e-6)
 # 如果不做除法
 # ------------
 # 每个微批次都贡献自己完整的平均损失，梯度变成 ``num_micro`` 倍。这会带来什么后果取决于优化器：
-# :ref:`zero-grad` 比较了 SGD、Adam 和梯度裁剪三种情况。
+# “:ref:`梯度清零 <zero-grad>`”一页比较了 SGD、Adam 和梯度裁剪三种情况。
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
     loss_fn(model(xb), yb).backward()
 ratio = model[2].bias.grad / full_batch[-1]
-print("与整批梯度之比：", round(ratio.item(), 4))
+print(f"与整批梯度之比：{ratio.item():.4f}")
 
 # %%
 # 两种方式分别训练
@@ -92,5 +93,4 @@ print("训练 3 步后参数的最大绝对误差低于 1e-6：", max_diff < 1e-
 # 小结
 # ----
 # 梯度累积就是有意保留 ``zero_grad()`` 平常要消除的那种累加：每个训练步只清零一次，
-# 并按比例缩放每个微批次的损失。梯度清零详见 :ref:`zero-grad`，训练循环详见
-# :ref:`backward-and-step`。
+# 并按比例缩放每个微批次的损失。清零的细节见“:ref:`梯度清零 <zero-grad>`”，训练循环见“:ref:`计算梯度与更新参数 <backward-and-step>`”。

@@ -14,10 +14,11 @@
 # 对 ``y = sin(x) * x``，解析解为 ``y' = cos(x) * x + sin(x)``，
 # ``y'' = 2 * cos(x) - sin(x) * x``。
 import torch
+from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 x = torch.linspace(-2.0, 2.0, 5, device=device, requires_grad=True)
 y = torch.sin(x) * x
@@ -45,7 +46,7 @@ torch.testing.assert_close(d2y_dx2, closed_form)
 # 判别器（critic）与要施加惩罚的点
 # --------------------------------
 # 一个小网络和一批点；在 WGAN-GP 中，这些点是真实样本与生成样本的随机插值。
-critic = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)).to(device)
+critic = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 1)).to(device)
 real = torch.randn(8, 2, device=device)
 fake = torch.randn(8, 2, device=device) + 3.0
 alpha = torch.rand(8, 1, device=device)
@@ -61,7 +62,7 @@ scores = critic(points)
 grad_norm = grad_points.norm(2, dim=1)
 penalty = ((grad_norm - 1) ** 2).mean()
 print("梯度范数：", grad_norm.detach().cpu())
-print("惩罚项：", round(penalty.item(), 4))
+print(f"惩罚项：{penalty.item():.4f}")
 
 # %%
 # 对惩罚项做反向传播
@@ -70,14 +71,14 @@ print("惩罚项：", round(penalty.item(), 4))
 # 最后一层的偏置只平移输出、不改变斜率，所以它没有梯度，是 ``None``。
 penalty.backward()
 for name, p in critic.named_parameters():
-    print(name, "梯度范数：", None if p.grad is None else round(p.grad.norm().item(), 4))
+    print(name, "梯度范数：", None if p.grad is None else f"{p.grad.norm().item():.4f}")
 
 # %%
 # 与解析解核对
 # ------------
 # 对线性判别器 ``f(x) = w . x + b``，输入梯度就是 ``w``，惩罚项为 ``(|w| - 1) ** 2``，
 # 它对 ``w`` 的梯度是 ``2 * (|w| - 1) * w / |w|``。
-linear = torch.nn.Linear(2, 1).to(device)
+linear = nn.Linear(2, 1).to(device)
 (g,) = torch.autograd.grad(linear(points).sum(), points, create_graph=True)
 ((g.norm(2, dim=1) - 1) ** 2).mean().backward()
 w = linear.weight.detach()
@@ -104,4 +105,4 @@ for step in range(30):
 # 小结
 # ----
 # ``create_graph=True`` 让梯度变成可以再次求导的量：可以求二阶导数，也可以对梯度的范数
-# 施加惩罚。``torch.autograd.grad`` 与 ``backward()`` 的对比见 :ref:`backward-vs-grad`。
+# 施加惩罚。``torch.autograd.grad`` 与 ``backward()`` 的对比见“:ref:`求梯度的两种方式 <backward-vs-grad>`”。

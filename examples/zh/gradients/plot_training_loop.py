@@ -12,14 +12,15 @@ PyTorch 的每个训练步都是同样的五行代码。本示例在一个很小
 # --------------------
 # 一个 ``nn.Linear`` 层、普通 SGD 优化器、固定的输入和目标。
 import torch
+from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
-model = torch.nn.Linear(2, 1).to(device)
+model = nn.Linear(2, 1).to(device)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
-loss_fn = torch.nn.MSELoss()
+loss_fn = nn.MSELoss()
 inputs = torch.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)
 targets = torch.tensor([[1.0], [2.0]], device=device)
 
@@ -50,7 +51,7 @@ show("zero_grad() 之后")
 # 前向传播读取参数，并在 ``loss`` 背后记录计算图。
 outputs = model(inputs)
 loss = loss_fn(outputs, targets)
-print("损失：", round(loss.item(), 4), "grad_fn：", loss.grad_fn.name())
+print(f"损失：{loss.item():.4f}，grad_fn：{loss.grad_fn.name()}")
 show("前向传播之后")
 
 # %%
@@ -89,6 +90,5 @@ for step in range(5):
 # %%
 # 小结
 # ----
-# ``backward()`` 把梯度算进 ``.grad``；``step()`` 原地应用这些梯度。各阶段的详细说明见
-# :ref:`backward-and-step`；循环为什么先梯度清零见 :ref:`zero-grad`；计算图在 ``step()``
-# 之后再次使用时版本号为什么要紧，见 :ref:`step-between-backwards`。
+# ``backward()`` 把梯度算进 ``.grad``；``step()`` 原地应用这些梯度。各阶段的详细说明见“:ref:`计算梯度与更新参数 <backward-and-step>`”；循环为什么先梯度清零，见“:ref:`梯度清零 <zero-grad>`”；
+# 计算图在 ``step()`` 之后再次使用时版本号为什么要紧，见“:ref:`参数更新的时机 <step-between-backwards>`”。

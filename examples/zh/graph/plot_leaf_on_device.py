@@ -17,7 +17,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 base = torch.randn(3, requires_grad=True)
 moved = base.to(device)
@@ -36,7 +36,7 @@ base = torch.randn(3, requires_grad=True)
 weight = base.to(device, torch.float64)
 print("is_leaf：", weight.is_leaf, "grad_fn：", weight.grad_fn.name())
 
-(weight**2).sum().backward()
+(weight ** 2).sum().backward()
 print("weight.grad：", weight.grad)
 
 # %%
@@ -51,7 +51,7 @@ torch.testing.assert_close(base.grad, 2 * base.detach())
 # ----------------------------
 # 把 ``device``、``dtype`` 和 ``requires_grad`` 一起传给创建张量的函数。
 weight = torch.randn(3, device=device, dtype=torch.float64, requires_grad=True)
-(weight**2).sum().backward()
+(weight ** 2).sum().backward()
 print("is_leaf：", weight.is_leaf)
 print("weight.grad：", weight.grad)
 
@@ -60,7 +60,7 @@ print("weight.grad：", weight.grad)
 # -------------------------------------------
 # 适用于来自别处的张量：转换时还不需要梯度，不会被记录，结果就是叶子张量。
 weight = torch.randn(3).to(device, torch.float64).requires_grad_()
-(weight**2).sum().backward()
+(weight ** 2).sum().backward()
 print("is_leaf：", weight.is_leaf)
 print("weight.grad：", weight.grad)
 torch.testing.assert_close(weight.grad, 2 * weight.detach())
@@ -69,5 +69,5 @@ torch.testing.assert_close(weight.grad, 2 * weight.detach())
 # 小结
 # ----
 # 对需要梯度的张量转换设备或数据类型，这一步也是计算图的一部分。要么直接在目标设备上创建
-# 叶子张量，要么先转换再调用 ``requires_grad_()``。计算图的原理见 :ref:`computational-graph`；
-# 哪些张量保存 ``.grad``，见 :ref:`leaf-tensors`。
+# 叶子张量，要么先转换再调用 ``requires_grad_()``。计算图的原理见“:ref:`计算图 <computational-graph>`”；
+# 哪些张量保存 ``.grad``，见“:ref:`叶子张量 <leaf-tensors>`”。

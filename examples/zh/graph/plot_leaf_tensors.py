@@ -15,7 +15,7 @@ import torch
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 weight = torch.randn(3, device=device, requires_grad=True)
 scaled = weight * 2
@@ -27,7 +27,7 @@ print("scaled.is_leaf：", scaled.is_leaf, "grad_fn：", scaled.grad_fn.name())
 # --------------------
 # ``retain_grad()`` 必须在 ``backward()`` 之前调用。
 scaled.retain_grad()
-loss = (scaled**2).sum()
+loss = (scaled ** 2).sum()
 loss.backward()
 print("scaled.grad：", scaled.grad)
 print("weight.grad：", weight.grad)
@@ -42,7 +42,7 @@ assert late.grad is None
 # %%
 # 常见错误：原地更新叶子张量
 # --------------------------
-# 手写的一步梯度下降在自动求导记录期间原地修改了 ``weight``，PyTorch 直接拦了下来。
+# 手写的一步梯度下降在自动求导（autograd）记录期间原地修改了 ``weight``，PyTorch 直接拦了下来。
 import traceback
 
 try:
@@ -64,4 +64,4 @@ print("仍是叶子张量：", weight.is_leaf)
 # 小结
 # ----
 # 叶子张量保存 ``.grad``；非叶子张量需要 ``retain_grad()``。只在自动求导不做记录的地方
-# 修改叶子张量的值。原因详见 :ref:`leaf-tensors`。
+# 修改叶子张量的值。原因详见“:ref:`叶子张量 <leaf-tensors>`”。

@@ -1,9 +1,9 @@
 """
-梯度裁剪：一个会发散的学习率，裁剪之后
-======================================
+梯度裁剪：同一个会发散的学习率，不裁剪与裁剪
+============================================
 
-学习率太大时，一步迈过了头，自动求导（autograd）在下一步算出的梯度就更大，损失随之爆炸。在 ``backward()`` 和
-``step()`` 之间调用 ``clip_grad_norm_``，可以给每一步的大小设上限。本示例用同一个学习率
+学习率太大时，一步迈过了头，自动求导（autograd）在下一步算出的梯度就更大，损失随之爆炸。在
+``backward()`` 和 ``step()`` 之间调用 ``clip_grad_norm_``，可以给每一步的大小设上限。本示例用同一个学习率
 把同一个小网络训练两次，一次不裁剪，一次裁剪，并记录 ``clip_grad_norm_`` 返回的梯度总范数。
 """
 
@@ -17,7 +17,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 inputs = 3 * torch.randn(64, 8, device=device)
 targets = inputs @ torch.randn(8, 1, device=device) + 0.1 * torch.randn(64, 1, device=device)
@@ -73,5 +73,5 @@ assert min(norm for loss, norm in clipped) > 1.0
 # 结论
 # ----
 # 在 ``backward()`` 之后、``step()`` 之前裁剪，并记录 ``clip_grad_norm_`` 的返回值：
-# 这个数突然跳高，是梯度爆炸的第一个信号。页面 :ref:`gradient-clipping` 还介绍了
+# 这个数突然跳高，是梯度爆炸的第一个信号。“:ref:`梯度裁剪 <gradient-clipping>`”一页还介绍了
 # ``clip_grad_value_``、梯度累积时的裁剪，以及如何逐层查看梯度范数。

@@ -17,7 +17,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 
 class Plain(nn.Module):
@@ -98,5 +98,5 @@ assert residual_moves[0] > residual_moves[-1] / 10
 # 结论
 # ----
 # 第一层的梯度范数比最后一层小好几个数量级，这一层就学不到东西。残差连接和归一化让各层的范数
-# 从第一层到最后一层都保持在同一量级。页面 :ref:`gradient-clipping` 讲的是相反的问题，
+# 从第一层到最后一层都保持在同一量级。“:ref:`梯度裁剪 <gradient-clipping>`”一页讲的是相反的问题，
 # 梯度爆炸，以及如何裁剪梯度。

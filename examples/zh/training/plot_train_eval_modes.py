@@ -17,7 +17,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 model = nn.Sequential(
     nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 1)
@@ -89,7 +89,7 @@ for epoch in range(5):
 # %%
 # 同一次验证，记录与不记录
 # ------------------------
-# 损失完全相同：记录只是多出了保存的张量，以及这些簿记工作在运行本示例的机器上
+# 损失完全相同：记录计算图只是多出了保存的张量，以及在运行本示例的机器上维护它们
 # 所花的时间。
 import time
 
@@ -131,5 +131,5 @@ print("推理张量：", predictions.is_inference(), "最小值：", predictions
 # 小结
 # ----
 # 验证时既要调用 ``model.eval()``，也要关闭记录；一个标志就能同时控制两者。
-# 页面 :ref:`train-eval-modes` 逐一解释了每个开关，以及 RNN 在 GPU 上以评估模式
+# “:ref:`训练模式与评估模式 <train-eval-modes>`”一页逐一解释了每个开关，以及 RNN 在 GPU 上以评估模式
 # 做反向传播时 cuDNN 抛出的错误。

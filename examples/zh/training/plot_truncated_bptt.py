@@ -16,7 +16,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 cell = nn.GRUCell(3, 8).to(device)
 head = nn.Linear(8, 1).to(device)
@@ -108,4 +108,4 @@ assert sum(losses[-10:]) < sum(losses[:10])
 # ----
 # 凡是存活时间超过一个批次的状态都要分离：隐藏状态、滑动平均、记忆库。
 # ``retain_graph=True`` 只是掩盖了报错，却留住了每个批次的计算图。
-# 页面 :ref:`carried-state` 测量了这样做的代价，并讲解了滑动平均的情形。
+# “:ref:`跨批次携带的状态 <carried-state>`”一页测量了这样做的代价，并讲解了滑动平均的情形。

@@ -47,7 +47,7 @@ def unreached_parameters(loss, model):
 # ``backward()`` 运行时没有任何报错。
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 
 class Model(nn.Module):
@@ -145,4 +145,4 @@ assert all(p.grad is not None for p in model.parameters())
 # 小结
 # ----
 # 算出损失之后立即调用 ``unreached_parameters(loss, model)``，就能找出所有不会被训练的参数。
-# 页面 :ref:`grad-is-none` 逐一列出了每种原因及其三行检查。
+# “:ref:`梯度缺失 <grad-is-none>`”一页逐一列出了每种原因及其三行检查。

@@ -21,7 +21,7 @@ from torch import nn
 
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("设备：", device)
+print(f"设备：{device}")
 
 inputs = torch.randn(64, 3, device=device)
 targets = inputs @ torch.tensor([[1.0], [-2.0], [0.5]], device=device)
@@ -132,5 +132,5 @@ for step in (1, 10, 25, 50):
 # ----
 # 一行代码就能压下去的报错，往往是计算图断了，或者本该分离的状态没有分离的症状。
 # 要治本：去掉弄断计算图的东西，在损失里用 torch 运算，对跨步携带的张量调用 ``detach()``。
-# 页面 :ref:`wrong-fixes` 现场演示了每个报错，还包括返回错误梯度的 ``.data`` 写法；
-# :ref:`errors` 列出了所有报错信息。
+# “:ref:`错误的修复 <wrong-fixes>`”一页现场演示了每个报错，还包括返回错误梯度的 ``.data``
+# 写法；“:ref:`报错索引 <errors>`”列出了所有报错信息。
