@@ -11,7 +11,8 @@ A page that fails here is left alone: MyST-NB executes it again when it reads it
 reports the failure as it always does.  A page whose front matter says
 ``autograd_kernel: started`` is left to MyST-NB too: the DDP page, whose two processes,
 forked from a forked kernel, finish their work and then never exit (they wait in
-multiprocessing's exit path; not understood yet).  ``-D autograd_warm_kernels=0`` turns this off,
+multiprocessing's exit path; not understood yet).  ``-D autograd_warm_kernels=0`` or
+``AUTOGRAD_DOCS_WARM_KERNELS=0`` turns this off,
 leaving MyST-NB's own execution; both give the same pages (``tests/test_warm.py``).
 """
 
@@ -189,6 +190,8 @@ def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    app.add_config_value("autograd_warm_kernels", True, "", types=(bool, int))
+    # AUTOGRAD_DOCS_WARM_KERNELS=0 (or -D autograd_warm_kernels=0) leaves every page to MyST-NB.
+    default = os.environ.get("AUTOGRAD_DOCS_WARM_KERNELS", "1") != "0"
+    app.add_config_value("autograd_warm_kernels", default, "", types=(bool, int))
     app.connect("builder-inited", start_early, priority=499)  # before the gallery (500)
     app.connect("env-before-read-docs", finish)

@@ -1,6 +1,7 @@
 """How long the build takes, against the time the site's own code needs: ``nox -s bench``.
 
-    python benchmarks/bench_build.py
+    python benchmarks/bench_build.py               # the build as it is
+    python benchmarks/bench_build.py --baseline    # MyST-NB's kernels, languages one by one
 
 Measures, in one run on this machine, and writes ``build/bench/build.json``:
 
@@ -167,10 +168,15 @@ def executed(log: str) -> dict:
     return {"pages_executed": pages, "examples_executed": examples, "reexecuted": pages + examples}
 
 
+BASELINE = "--baseline" in sys.argv  # MyST-NB's own kernels, one language after the other
+
+
 def build(*languages: str) -> dict:
     cpu, start = children_cpu(), time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "autograd_docs.build", *languages], cwd=ROOT,
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    extra = ["--one-at-a-time"] if BASELINE else []
+    env = {**os.environ, "AUTOGRAD_DOCS_WARM_KERNELS": "0"} if BASELINE else None
+    result = subprocess.run([sys.executable, "-m", "autograd_docs.build", *languages, *extra], cwd=ROOT,
+                            capture_output=True, text=True, check=False, env=env)  # fmt: skip
     seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
     log = result.stdout + result.stderr
     LOGS.append((" ".join(languages) or "both", log))
@@ -307,11 +313,13 @@ def main() -> None:
     results["targets"] = targets(results)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "build.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    results["baseline"] = BASELINE
+    name = "build-baseline.json" if BASELINE else "build.json"
+    (OUT / name).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     for number, (languages, log) in enumerate(LOGS, 1):
         (OUT / f"{number:02d}-{languages.replace(' ', '-')}.log").write_text(log, encoding="utf-8")
     print(table(results))
-    print(f"\nwrote {(OUT / 'build.json').relative_to(ROOT)}")
+    print(f"\nwrote {(OUT / name).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

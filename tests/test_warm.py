@@ -50,7 +50,7 @@ PAGES = {
         "with torch.autograd.detect_anomaly():\n    z = x.exp()\n    z.add_(1)\n    z.sum().backward()",
         raises="modified by an inplace operation",
     )
-    + cell("from autograd_docs.graphs import draw\ndraw((x * x).sum())"),
+    + cell("from autograd_docs.graphs import draw\ndraw(lang='en', x=x, loss=(x * x).sum())"),
 }
 INDEX = "# Home\n\n```{toctree}\n" + "\n".join(PAGES) + "\nauto_examples/index\n```\n"
 EXAMPLE = '"""\nA tiny example\n==============\n\nIt prints.\n"""\n\nprint(2)\n'
