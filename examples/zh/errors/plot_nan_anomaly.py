@@ -3,8 +3,8 @@
 =========================
 
 梯度里的 NaN 会悄无声息地扩散：先进入 ``.grad``，再进入权重，最后污染所有输出。
-``torch.autograd.detect_anomaly()`` 会检查每个反向函数的输出，并在第一个返回 NaN 的
-函数处停下。本示例找出一个 NaN 梯度的来源，再把公式换成数值上安全的写法。
+``torch.autograd.detect_anomaly()`` 会检查每个节点的输出，并在第一个返回 NaN 的
+节点处停下。本示例找出一个 NaN 梯度的来源，再把公式换成数值上安全的写法。
 """
 
 # %%
@@ -32,7 +32,7 @@ print("points.grad：", points.grad)
 # 异常检测在第一个 NaN 处停下
 # ---------------------------
 # 用 ``detect_anomaly()``（其 ``check_nan`` 参数默认为 ``True``）时，反向传播会报错并
-# 点名出问题的反向函数，警告里则给出对应的前向代码行。
+# 点名出问题的节点，警告里则给出对应的前向代码行。
 import traceback
 
 points.grad = None
@@ -51,14 +51,14 @@ with torch.autograd.detect_anomaly():
 sqrt_node = lengths.grad_fn
 sum_node = sqrt_node.next_functions[0][0]
 pow_node = sum_node.next_functions[0][0]
-print("反向节点：", sqrt_node.name(), "->", sum_node.name(), "->", pow_node.name())
+print("节点：", sqrt_node.name(), "->", sum_node.name(), "->", pow_node.name())
 print("sqrt(s) 在 s = 0 处的导数：", 0.5 / torch.sqrt(torch.tensor(0.0)))
 print("inf * 0：", torch.tensor(float("inf")) * 0)
 
 # %%
 # 解决办法：换用在零点安全的范数
 # ------------------------------
-# ``torch.linalg.vector_norm`` 算出的长度相同，而它的反向传播给零向量的梯度是 0，
+# ``torch.linalg.vector_norm`` 算出的长度相同，而它的梯度公式给零向量的梯度是 0，
 # 而不是 ``inf * 0``。
 with torch.autograd.detect_anomaly():
     lengths = torch.linalg.vector_norm(points, dim=1)
@@ -69,6 +69,6 @@ print("points.grad：", points.grad)
 # %%
 # 小结
 # ----
-# ``detect_anomaly()`` 点名的是 NaN 首次出现的反向函数，原因可能还在前一步，比如这里
+# ``detect_anomaly()`` 点名的是 NaN 首次出现的节点，原因可能还在前一步，比如这里
 # ``sqrt`` 产生的 ``inf``。尽量选用始终有限的公式，比如库里现成的范数，或者在 ``sqrt``
 # 之前先用 ``clamp`` 限制取值。详见“:ref:`异常检测 <anomaly-detection>`”。
