@@ -10,7 +10,8 @@ One module per concern:
 - :mod:`.publishing`: hreflang links, sitemaps, and the root files (chooser, 404);
 - :mod:`.accessibility`: what screen readers and keyboards need that the themes leave out;
 - :mod:`.errorindex`: one page per error message, the index table, and the entries' data for the browser;
-- :mod:`.error_matcher`: a pasted error names its entry; readers' own questions find the page.
+- :mod:`.error_matcher`: a pasted error names its entry; readers' own questions find the page;
+- :mod:`.warm`: pages run before Sphinx reads them, in kernels forked by :mod:`.kernels`.
 
 Not Sphinx hooks: :mod:`.build` runs both builds (``python -m autograd_docs.build``), and
 :mod:`.graphs` draws the real autograd graph for the pages' cells.
