@@ -8,10 +8,7 @@ from a process that has imported torch (:mod:`.kernels`), as many at a time as t
 machine has cores.  MyST-NB then finds every page in the cache.
 
 A page that fails here is left alone: MyST-NB executes it again when it reads it and
-reports the failure as it always does.  A page whose front matter says
-``autograd_kernel: started`` is left to MyST-NB too: the DDP page, whose two processes,
-forked from a forked kernel, finish their work and then never exit (they wait in
-multiprocessing's exit path; not understood yet).  ``-D autograd_warm_kernels=0`` or
+reports the failure as it always does.  ``-D autograd_warm_kernels=0`` or
 ``AUTOGRAD_DOCS_WARM_KERNELS=0`` turns this off,
 leaving MyST-NB's own execution; both give the same pages (``tests/test_warm.py``).
 """
@@ -61,7 +58,7 @@ def stale_pages(env: BuildEnvironment, docnames: list[str], cache: Any) -> list[
             overrides = nb_node_to_dict(notebook.metadata[config.metadata_key])
             overrides.pop("output_folder", None)
             config = config.copy(**overrides)
-        if config.execution_mode != "cache" or notebook.metadata.get("autograd_kernel") == "started":
+        if config.execution_mode != "cache":
             continue
         posix = PurePosixPath(path.as_posix())
         if any(posix.match(pattern) for pattern in config.execution_excludepatterns):
