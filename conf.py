@@ -58,6 +58,7 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "abort_on_example_error": False,
     "write_computation_times": False,  # timings differ run to run; pages must not
+    "css": ["sg_gallery"],  # not the binder, dataframe and rendered-HTML styles: the examples print text
 }
 
 # -- Examples that teach an error ------------------------------------------------

@@ -6,7 +6,8 @@
 
 Each language is its own strict Sphinx build (``-W --keep-going -n``) from the shared
 ``conf.py`` into ``build/html/<lang>``; each build also writes ``build/html``'s own
-files (the chooser, the 404 page, the sitemap index; see :mod:`.publishing`).  Both builds share one execution cache, so identical code runs once.
+files (the chooser, the 404 page, the sitemap index; see :mod:`.publishing`).  The two
+builds run at the same time and share one execution cache, so identical code runs once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -38,19 +40,53 @@ def sphinx_command(folder: str, *, jobs: str = "auto", extra: tuple[str, ...] = 
     ]  # fmt: skip
 
 
-def build(folders: list[str], device: str = "cpu", extra: tuple[str, ...] = ()) -> dict[str, float]:
-    """Build the given languages; return seconds per language.  Raises on a failed build."""
+def build(folders: list[str], device: str = "cpu", extra: tuple[str, ...] = (),
+          together: bool = True) -> dict[str, float]:
+    """Build the given languages; return seconds per language.  Raises on a failed build.
+
+    The languages build at the same time (``together``): each build spends most of its
+    time in one process (the gallery runs its examples one by one), so two builds use
+    two cores.  Their log lines carry the language's folder name.  Pages whose code is
+    the same in both languages run once: the builds share one execution cache, and the
+    second build waits for the first to fill it (see :mod:`.warm`).
+    """
     env = {**os.environ, DEVICE_VARIABLE: device}
+    start = time.perf_counter()
     seconds: dict[str, float] = {}
-    for folder in folders:
-        start = time.perf_counter()
-        result = subprocess.run(sphinx_command(folder, extra=extra), cwd=ROOT, env=env)
-        seconds[folder] = time.perf_counter() - start
-        if result.returncode != 0:
-            # Sphinx would not re-read pages whose warnings failed this build: start afresh next time.
-            (OUTPUT / folder / ".doctrees" / "environment.pickle").unlink(missing_ok=True)
-            raise SystemExit(f"the {LANGUAGES[folder][2]} site (docs/{folder}) failed to build; see above")
+    failed: list[str] = []
+    if not together or len(folders) == 1:
+        for folder in folders:
+            begin = time.perf_counter()
+            if subprocess.run(sphinx_command(folder, extra=extra), cwd=ROOT, env=env).returncode:
+                failed.append(folder)
+            seconds[folder] = time.perf_counter() - begin
+    else:
+        builds = {folder: subprocess.Popen(sphinx_command(folder, extra=extra), cwd=ROOT, env=env,
+                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                  for folder in folders}  # fmt: skip
+        relays = [threading.Thread(target=relay, args=(folder, process.stdout)) for folder, process in builds.items()]
+        for thread in relays:
+            thread.start()
+        for folder, process in builds.items():
+            if process.wait():
+                failed.append(folder)
+            seconds[folder] = time.perf_counter() - start
+        for thread in relays:
+            thread.join()
+    for folder in failed:
+        # Sphinx would not re-read pages whose warnings failed this build: start afresh next time.
+        (OUTPUT / folder / ".doctrees" / "environment.pickle").unlink(missing_ok=True)
+    if failed:
+        names = ", ".join(f"the {LANGUAGES[folder][2]} site (docs/{folder})" for folder in failed)
+        raise SystemExit(f"{names} failed to build; see above")
     return seconds
+
+
+def relay(folder: str, stream) -> None:
+    """Print a build's log lines as they come, each after its language's folder name."""
+    for line in iter(stream.readline, b""):
+        sys.stdout.write(f"[{folder}] {line.decode('utf-8', 'replace')}")
+        sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -59,11 +95,13 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"languages to build ({', '.join(LANGUAGES)}; default: all)")
     parser.add_argument("--device", choices=DEVICES, default="cpu",
                         help="where the pages and examples run (default: cpu)")
+    parser.add_argument("--one-at-a-time", action="store_true",
+                        help="build the languages one after the other, not at the same time")
     args = parser.parse_args(argv)
     for folder in args.languages:
         if folder not in LANGUAGES:
             parser.error(f"unknown language {folder!r}: choose from {', '.join(LANGUAGES)}")
-    seconds = build(args.languages or list(LANGUAGES), device=args.device)
+    seconds = build(args.languages or list(LANGUAGES), device=args.device, together=not args.one_at_a_time)
     for folder, took in seconds.items():
         print(f"built {OUTPUT / folder} in {took:.1f} s")
 

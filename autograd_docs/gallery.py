@@ -203,7 +203,33 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
         shutil.copy2(notebook, target / notebook.name)
 
 
+# sphinx-gallery's stylesheet and tag filter, on every page by default: a render-blocking
+# request for pages that show no part of the gallery.
+GALLERY_ASSETS = ("sg_gallery.css", "sg-tags.js")
+GALLERY_MARKUP = re.compile(r'class="[^"]*\bsphx-glr')
+
+
+def uses_gallery_markup(body: str) -> bool:
+    """Whether a page's body shows part of the gallery (a card, an example's output).
+
+    >>> uses_gallery_markup('<div class="sphx-glr-thumbcontainer" tooltip="x">')
+    True
+    >>> uses_gallery_markup('<a href="auto_examples/x.html#sphx-glr-auto-examples-x-py">')
+    False
+    """
+    return GALLERY_MARKUP.search(body) is not None
+
+
+def drop_unused_gallery_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    if uses_gallery_markup(context.get("body", "")):
+        return
+    for key in ("css_files", "script_files"):
+        if key in context:
+            context[key] = [a for a in context[key] if not str(getattr(a, "filename", a)).endswith(GALLERY_ASSETS)]
+
+
 def setup(app: Sphinx) -> None:
+    app.connect("html-page-context", drop_unused_gallery_assets)
     app.add_config_value("autograd_expected_errors", {}, "env", types=(dict,))
     app.connect("builder-inited", forget_failed_runs, priority=400)  # before the gallery runs
     app.connect("builder-inited", check_expected_errors, priority=900)  # after the gallery ran

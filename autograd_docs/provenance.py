@@ -7,6 +7,8 @@ page kernels and examples, so a CPU build looks the same on every machine.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 from importlib import metadata
@@ -60,7 +62,19 @@ def create_execution_cache(path: str) -> None:
     from jupyter_cache.cache.db import create_db
 
     Path(path).mkdir(parents=True, exist_ok=True)
-    create_db(path)
+    with cache_lock(path):  # the other language's build may be creating it too
+        create_db(path)
+
+
+@contextlib.contextmanager
+def cache_lock(path: str):
+    """Hold the execution cache for this process alone (a lock file next to its database)."""
+    with open(Path(path) / "build.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # Runs in every page kernel (IPython startup file).  The kernel sends stdout in chunks
@@ -89,7 +103,12 @@ def prepare_kernels(root: Path) -> None:
     """
     startup = root / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
-    (startup / "00-whole-cell-output.py").write_text(KERNEL_STARTUP, encoding="utf-8")
+    target = startup / "00-whole-cell-output.py"
+    if not target.exists() or target.read_text(encoding="utf-8") != KERNEL_STARTUP:
+        # Replaced, never truncated: the other language's kernels may be reading it.
+        temporary = target.with_name(f".{target.name}.{os.getpid()}")
+        temporary.write_text(KERNEL_STARTUP, encoding="utf-8")
+        os.replace(temporary, target)
     os.environ["IPYTHONDIR"] = str(root)  # inherited by the kernels MyST-NB starts
 
 

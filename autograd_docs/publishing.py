@@ -10,6 +10,7 @@ a bilingual 404 page, ``robots.txt``, a sitemap index that lists both sitemaps, 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -121,6 +122,20 @@ def root_files(site: str) -> dict[str, str]:
     }
 
 
+def write_shared(path: Path, data: bytes) -> None:
+    """Write a file that both language builds write, which may run at the same time:
+    a reader sees the old file or the new one, never half of one.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "robots.txt"
+    >>> write_shared(target, b"a"); write_shared(target, b"b"); target.read_bytes()
+    b'b'
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
 def write_root(app: Sphinx, exception: Exception | None) -> None:
     """Write the chooser, the 404 page, the favicon, the sitemap index and ``.nojekyll``
     next to the language folders."""
@@ -130,12 +145,12 @@ def write_root(app: Sphinx, exception: Exception | None) -> None:
     site = site_url(app.config)
     for template in (Path(app.confdir) / ROOT_FILES).iterdir():
         if template.suffix not in (".html", ".txt"):  # the favicon, as it is
-            (root / template.name).write_bytes(template.read_bytes())
+            write_shared(root / template.name, template.read_bytes())
             continue
         text = template.read_text(encoding="utf-8").replace("{site_path}", urlsplit(site).path.rstrip("/"))
-        (root / template.name).write_text(text, encoding="utf-8")
+        write_shared(root / template.name, text.encode("utf-8"))
     for name, text in root_files(site).items():
-        (root / name).write_text(text, encoding="utf-8")
+        write_shared(root / name, text.encode("utf-8"))
 
 
 def setup(app: Sphinx) -> None:

@@ -29,6 +29,13 @@ KERNEL_CELL = re.compile(r"/tmp/ipykernel_\d+/\d+\.py:\d+: ")
 KERNEL_FILE = re.compile(r'"[^"\s]*/ipykernel_\d+/\d+\.py"')
 # Python's own frames that run a kernel or a script: '  File "<frozen runpy>", line 88, in _run_code'
 FROZEN_FRAME = re.compile(r'^\s*File "<frozen [^"]+>", line \d+, in .*\n', re.M)
+# A kernel forked by the build (see kernels): its fork server's entry frame and the frame
+# that starts the kernel, where a started kernel has runpy's frames.
+FORKED_KERNEL_FRAMES = re.compile(
+    r'^\s*File "<string>", line 1, in <module>\n'
+    r'\s*File "[^"]*/autograd_docs/kernel_child\.py", line \d+, in main\n(?:(?![ \t]*File )[ \t]+\S.*\n)*',
+    re.M,
+)
 # "/x/site-packages/torch/autograd/graph.py:979: UserWarning: ..." then "  <source line>"
 WARNING_AT = re.compile(r"^(?P<path>/\S+?\.py):(?P<line>\d+): (?=\w*Warning: )", re.M)
 ABSOLUTE_PY = re.compile(r"(?<![\w.])/(?:[^\s\"':/]+/)+(?P<name>[^\s\"':/]+\.py)")
@@ -88,6 +95,20 @@ def clean_output(text: str) -> str:
       File "plot_x.py", line 9, in <module>
         loss.backward()
     RuntimeError: boom
+
+    A forked page kernel's own frames go, as a started kernel's runpy frames do:
+
+    >>> print(clean_output('''Traceback of forward call that caused the error:
+    ...   File "<string>", line 1, in <module>
+    ...   File "/usr/lib/python3.11/multiprocessing/forkserver.py", line 274, in main
+    ...     code = _serve_one(child_r, fds,
+    ...   File "/work/autograd_docs/kernel_child.py", line 72, in main
+    ...     app.start()
+    ...   File "/tmp/ipykernel_7/1.py", line 2, in <module>
+    ...     y = x.exp()'''))
+    Traceback of forward call that caused the error:
+      File "<cell>", line 2, in <module>
+        y = x.exp()
     """
     text = KERNEL_CELL.sub("", text)
     text = KERNEL_FILE.sub('"<cell>"', text)
@@ -95,6 +116,7 @@ def clean_output(text: str) -> str:
     text = _drop_library_warning_locations(text)
     text = _drop_ipython_library_frames(text)
     text = _drop_python_library_frames(text)
+    text = FORKED_KERNEL_FRAMES.sub("", text)
     return ABSOLUTE_PY.sub(lambda m: m["name"], text)
 
 

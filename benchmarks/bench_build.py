@@ -1,6 +1,7 @@
 """How long the build takes, against the time the site's own code needs: ``nox -s bench``.
 
-    python benchmarks/bench_build.py
+    python benchmarks/bench_build.py               # the build as it is
+    python benchmarks/bench_build.py --baseline    # MyST-NB's kernels, languages one by one
 
 Measures, in one run on this machine, and writes ``build/bench/build.json``:
 
@@ -10,7 +11,8 @@ Measures, in one run on this machine, and writes ``build/bench/build.json``:
 - clean builds: English alone, Chinese alone, both, each from a tree without any generated
   file (``build/``, the galleries, the execution cache);
 - prose edit: one sentence of one English page changed, English rebuilt;
-- code edit: one line of one English example changed, English rebuilt.
+- example code edit: one line of one English example changed, English rebuilt;
+- page code edit: one line of one English page's first cell changed, English rebuilt.
 
 Each rebuild counts what it ran again: the pages MyST-NB executed and the examples
 sphinx-gallery executed.  The edits are undone afterwards, and the site rebuilt, so the
@@ -46,7 +48,8 @@ GENERATED = ["build", "docs/en/auto_examples", "docs/zh/auto_examples",
              "docs/en/sg_execution_times.rst", "docs/zh/sg_execution_times.rst"]  # fmt: skip
 
 CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
-PAGE_EXECUTED = re.compile(r"Executing notebook using")  # MyST-NB, once per page it runs
+# Once per page run: by MyST-NB while reading, or before reading in a forked kernel (warm.py)
+PAGE_EXECUTED = re.compile(r"Executing notebook (using|in a forked kernel)")
 GALLERY_EXECUTED = re.compile(r"Sphinx-Gallery successfully executed (\d+) out of")
 LOGS: list[tuple[str, str]] = []  # (languages, log) of every build, written to build/bench/
 
@@ -99,7 +102,7 @@ def floor_worker() -> None:
     from autograd_docs.gallery import reset_torch
 
     examples = sorted((ROOT / "examples" / "en").rglob("plot_*.py"))
-    pages = sorted((ROOT / "docs" / "en").glob("*.md"))
+    pages = sorted(p for p in (ROOT / "docs" / "en").rglob("*.md") if "auto_examples" not in p.parts)
     raised = 0
     with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
         sink = io.StringIO()
@@ -165,10 +168,15 @@ def executed(log: str) -> dict:
     return {"pages_executed": pages, "examples_executed": examples, "reexecuted": pages + examples}
 
 
+BASELINE = "--baseline" in sys.argv  # MyST-NB's own kernels, one language after the other
+
+
 def build(*languages: str) -> dict:
     cpu, start = children_cpu(), time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "autograd_docs.build", *languages], cwd=ROOT,
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    extra = ["--one-at-a-time"] if BASELINE else []
+    env = {**os.environ, "AUTOGRAD_DOCS_WARM_KERNELS": "0"} if BASELINE else None
+    result = subprocess.run([sys.executable, "-m", "autograd_docs.build", *languages, *extra], cwd=ROOT,
+                            capture_output=True, text=True, check=False, env=env)  # fmt: skip
     seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
     log = result.stdout + result.stderr
     LOGS.append((" ".join(languages) or "both", log))
@@ -212,6 +220,12 @@ def edit_prose(text: str) -> str:
     return text[: paragraph_end.start(1) + 1] + " indeed." + text[paragraph_end.end(1) + 1 :]
 
 
+def edit_page_code(text: str) -> str:
+    """Add one harmless line at the end of the page's first code cell."""
+    cell = CELL.search(text)
+    return text[: cell.end(1)] + 'print("benchmark edit")\n' + text[cell.end(1) :]
+
+
 def edit_code(text: str) -> str:
     """Add one harmless line at the end of the example."""
     return text.rstrip("\n") + '\nprint("benchmark edit")\n'
@@ -233,30 +247,26 @@ def machine() -> dict:
 
 
 def targets(r: dict) -> list[dict]:
+    """The targets of the build-cost issue, in wall time (the CPU seconds are in the table)."""
     one = max(r["clean_en"]["seconds"], r["clean_zh"]["seconds"])
     both = r["clean_both"]["seconds"]
     floor = r["floor"]["seconds"]
-    prose, code = r["prose_edit"], r["code_edit"]
-    one_cpu = max(r["clean_en"]["cpu_seconds"], r["clean_zh"]["cpu_seconds"])
-    both_cpu, floor_cpu = r["clean_both"]["cpu_seconds"], r["floor"]["cpu_seconds"]
+    prose, code, page = r["prose_edit"], r["code_edit"], r["page_code_edit"]
     return [
-        {"target": "clean both <= 1.3 x clean one language", "value": both / one, "limit": 1.3,
-         "met": both <= 1.3 * one},
         {"target": "clean both <= 3 x floor", "value": both / floor, "limit": 3.0,
          "met": both <= 3 * floor},
-        # The same two ratios in CPU seconds: a shared machine's load stretches wall time,
-        # and it stretches the single-process floor differently from a 2-reader build.
-        {"target": "clean both <= 1.3 x clean one language (CPU seconds)", "value": both_cpu / one_cpu,
-         "limit": 1.3, "met": both_cpu <= 1.3 * one_cpu},
-        {"target": "clean both <= 3 x floor (CPU seconds)", "value": both_cpu / floor_cpu, "limit": 3.0,
-         "met": both_cpu <= 3 * floor_cpu},
-        {"target": "prose edit <= 10 s", "value": prose["seconds"], "limit": 10.0,
-         "met": prose["seconds"] <= 10},
+        {"target": "clean both <= 1.15 x clean one language", "value": both / one, "limit": 1.15,
+         "met": both <= 1.15 * one},
+        {"target": "prose edit < 5 s", "value": prose["seconds"], "limit": 5.0,
+         "met": prose["seconds"] < 5},
         {"target": "prose edit re-executes nothing", "value": prose["reexecuted"], "limit": 0,
          "met": prose["reexecuted"] == 0},
-        {"target": "code edit re-runs only the changed example", "value": code["reexecuted"],
+        {"target": "example code edit re-runs only that example", "value": code["reexecuted"],
          "limit": 1, "met": code["reexecuted"] == 1 and code["pages_executed"] == 0
          and code["examples_rewritten"] == [CODE_EXAMPLE.with_suffix(".rst").name]},
+        {"target": "page code edit re-runs only that page", "value": page["reexecuted"],
+         "limit": 1, "met": page["reexecuted"] == 1 and page["pages_executed"] == 1
+         and page["examples_rewritten"] == []},
     ]  # fmt: skip
 
 
@@ -267,7 +277,8 @@ def table(r: dict) -> str:
                  f"{f['pages_with_code']} + {f['examples']} (torch import {f['import_torch_s']:.1f} s)"))
     for key, label in [("clean_en", "clean build, English"), ("clean_zh", "clean build, Chinese"),
                        ("clean_both", "clean build, both"), ("prose_edit", "prose edit, English"),
-                       ("code_edit", "code edit, English")]:  # fmt: skip
+                       ("code_edit", "example code edit, English"),
+                       ("page_code_edit", "page code edit, English")]:  # fmt: skip
         m = r[key]
         rows.append((label, f"{m['seconds']:.1f}", f"{m['cpu_seconds']:.1f}",
                      f"{m['pages_executed']} + {m['examples_executed']}"))
@@ -297,14 +308,18 @@ def main() -> None:
     results["prose_edit"] = edited_build(PROSE_PAGE, edit_prose, "prose")
     print("bench: code edit...", flush=True)
     results["code_edit"] = edited_build(CODE_EXAMPLE, edit_code, "code")
+    print("bench: page code edit...", flush=True)
+    results["page_code_edit"] = edited_build(PROSE_PAGE, edit_page_code, "page code")
     results["targets"] = targets(results)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "build.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    results["baseline"] = BASELINE
+    name = "build-baseline.json" if BASELINE else "build.json"
+    (OUT / name).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     for number, (languages, log) in enumerate(LOGS, 1):
         (OUT / f"{number:02d}-{languages.replace(' ', '-')}.log").write_text(log, encoding="utf-8")
     print(table(results))
-    print(f"\nwrote {(OUT / 'build.json').relative_to(ROOT)}")
+    print(f"\nwrote {(OUT / name).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -151,7 +151,9 @@ def main() -> int:
     if not info["cjk_font"]:
         print("note: no CJK font here (apt-get install fonts-noto-cjk): the Chinese pages' times exclude real glyphs")
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "site.json").write_text(json.dumps({"machine": info, "pages": rows}, indent=2) + "\n", encoding="utf-8")
+    site = OUT / "site.json"
+    data = json.loads(site.read_text(encoding="utf-8")) if site.exists() else {}  # keep Lighthouse's figures
+    site.write_text(json.dumps(data | {"machine": info, "pages": rows}, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {(OUT / 'site.json').relative_to(ROOT)}")
     return 0
 

@@ -273,3 +273,17 @@ def test_chinese_pages_have_chinese_icon_tooltips() -> None:
     titles = [t.get_text() for t in soup(SITE / "zh" / "index.html").select("svg symbol title")]
     english = [t for t in titles if not re.search(r"[\u4e00-\u9fff]", t)]
     assert titles and not english, f"English tooltips on the Chinese site: {english}"
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_pages_load_only_the_gallery_styles_they_use(folder: str) -> None:
+    """Each stylesheet in the head delays the first paint: sphinx-gallery's only where a page
+    shows part of the gallery, and never its binder, dataframe or rendered-HTML styles."""
+    wrong = []
+    for page in built_pages(folder):
+        sheets = {Path(urlsplit(link["href"]).path).name for link in soup(page).select('link[rel="stylesheet"]')}
+        shows_gallery = soup(page).select_one('article [class*="sphx-glr"]') is not None
+        unused = {s for s in sheets if s.startswith("sg_gallery-")}
+        if unused or ("sg_gallery.css" in sheets) != shows_gallery:
+            wrong.append(f"{_relative(page)}: {sorted(s for s in sheets if s.startswith('sg_'))}, gallery: {shows_gallery}")
+    assert not wrong, "pages with sphinx-gallery styles they do not use, or without those they use:\n" + "\n".join(wrong[:20])

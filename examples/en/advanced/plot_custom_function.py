@@ -26,10 +26,10 @@ print("value:", naive.detach())
 print("gradient:", x.grad)
 
 # %%
-# A stable forward and its backward
-# ---------------------------------
+# A stable ``forward()`` and its ``backward()``
+# ---------------------------------------------
 # ``softplus(x) = max(x, 0) + log1p(exp(-|x|))`` never overflows. Its derivative is
-# ``sigmoid(x)``; the backward multiplies it by the incoming gradient.
+# ``sigmoid(x)``; ``backward()`` multiplies it by the incoming gradient.
 from torch.autograd import Function, gradcheck, gradgradcheck
 
 
@@ -48,7 +48,7 @@ class Softplus(Function):
 x.grad = None
 y = Softplus.apply(x)
 y.sum().backward()
-print("value:", y.detach().round(decimals=4))
+print("value:", *(f"{value:.4f}" for value in y.tolist()))
 print("gradient:", x.grad)
 torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
 
@@ -64,7 +64,7 @@ torch.testing.assert_close(Softplus.apply(x64), torch.nn.functional.softplus(x64
 # %%
 # The common mistake: forgetting ``grad_y``
 # -----------------------------------------
-# This backward returns the local derivative alone. With ``y.sum()`` as the loss the
+# This ``backward()`` returns the local derivative alone. With ``y.sum()`` as the loss the
 # incoming gradient is all ones, so a quick test passes; ``gradcheck`` does not.
 import traceback
 
@@ -87,6 +87,6 @@ except RuntimeError:  # GradcheckError is a RuntimeError
 # %%
 # Conclusion
 # ----------
-# A custom backward is code autograd cannot check for you: run ``gradcheck`` and
+# A custom ``backward()`` is code autograd cannot check for you: run ``gradcheck`` and
 # ``gradgradcheck`` on it in ``float64``. The page on :ref:`custom autograd functions <custom-function>` covers
 # ``save_for_backward``, ``mark_dirty`` and ``once_differentiable``.

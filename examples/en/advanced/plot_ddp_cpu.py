@@ -188,5 +188,5 @@ torch.testing.assert_close(torch.tensor(results[0][0]), torch.tensor(results[1][
 # ----------
 # DDP averages gradients through hooks that fire as parameters become ready; ``no_sync()``
 # defers that to the last micro-batch, and every parameter must be used or declared
-# unused. The page on :ref:`DDP <distributed>` explains the cost of that flag and the
+# unused. The page on :ref:`distributed training <distributed>` explains the cost of that flag and the
 # "ready only once" error of reentrant checkpointing.

@@ -29,7 +29,7 @@ targets = inputs.sum(dim=1, keepdim=True).sin()
 # %%
 # The training loop, in the scaler's order
 # ----------------------------------------
-# scale, backward, ``unscale_``, clip, step, update. A step is skipped when the scale
+# scale, ``backward()``, ``unscale_``, clip, step, update. A step is skipped when the scale
 # went down in ``update()``.
 skipped = 0
 for step in range(40):

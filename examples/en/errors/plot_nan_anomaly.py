@@ -3,8 +3,8 @@ Hunting a NaN gradient with anomaly detection
 =============================================
 
 A NaN in a gradient spreads silently: into ``.grad``, then into the weights, then into
-every output. ``torch.autograd.detect_anomaly()`` checks the output of every backward
-function and stops at the first one that returns NaN. This example finds where a NaN
+every output. ``torch.autograd.detect_anomaly()`` checks the output of every node and
+stops at the first one that returns NaN. This example finds where a NaN
 gradient comes from and replaces the formula with a numerically safe one.
 """
 

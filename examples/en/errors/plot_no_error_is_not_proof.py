@@ -150,5 +150,5 @@ weights_apart("update through .data", train_gan_step_between(True), train_gan_st
 # None of these printed an error, and each trained a different model than the right
 # order. Run every ``backward()`` before ``step()`` or recompute the forward pass after
 # it, ``detach()`` what one model hands the other, clear gradients once per optimizer
-# step, and never write through ``.data``. The pages on :ref:`step() between two backward() calls <step-between-backwards>`,
+# step, and never write through ``.data``. The pages on :ref:`step ordering <step-between-backwards>`,
 # :ref:`retain_graph=True <retain-graph>` and :ref:`zeroing gradients <zero-grad>` explain each rule.

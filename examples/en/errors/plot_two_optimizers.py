@@ -119,5 +119,5 @@ opt_g.step()
 # An optimizer's ``step()`` changes parameters in place. Run every ``backward()`` that
 # needs the current parameters before the first ``step()``, or run the forward pass
 # again after it, and train the discriminator on ``fake.detach()``. The page on
-# :ref:`step() between two backward() calls <step-between-backwards>` explains the error and the order of several optimizers,
+# :ref:`step ordering <step-between-backwards>` explains the error and the order of several optimizers,
 # and :ref:`retain_graph=True <retain-graph>` covers several losses that share one graph.

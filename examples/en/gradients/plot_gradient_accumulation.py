@@ -3,10 +3,10 @@ Gradient accumulation: micro-batches that add up to one large batch
 ===================================================================
 
 ``backward()`` adds to ``.grad`` instead of overwriting it. Usually that is why a loop
-calls ``zero_grad()``; here we use it on purpose. A batch too large for memory is split
+calls ``zero_grad()``; here it is used on purpose. A batch too large for memory is split
 into micro-batches, each one's loss is divided by their number, and the gradients add up
-to those of the full batch. We check that with ``torch.testing.assert_close``, then train
-both ways and compare the parameters.
+to those of the full batch. ``torch.testing.assert_close`` checks that; then the example
+trains both ways and compares the parameters.
 """
 
 # %%
@@ -53,7 +53,7 @@ accumulated = [p.grad.clone() for p in model.parameters()]
 # The same gradients
 # ------------------
 # Equal up to float rounding, since the sums are done in a different order. The exact
-# difference can change from one device to another, so we print whether it stays below
+# difference can change from one device to another, so the example prints whether it stays below
 # ``1e-6``.
 for acc, full in zip(accumulated, full_batch):
     torch.testing.assert_close(acc, full)

@@ -94,5 +94,5 @@ for step in range(5):
 # ----------
 # ``backward()`` computes gradients into ``.grad``; ``step()`` applies them in place.
 # The page on :ref:`backward() and step() <backward-and-step>` explains each stage, :ref:`zeroing gradients <zero-grad>` why the loop
-# starts by clearing gradients, and :ref:`step() between two backward() calls <step-between-backwards>` why the version bump
+# starts by clearing gradients, and :ref:`step ordering <step-between-backwards>` why the version bump
 # matters when a graph is used again after ``step()``.

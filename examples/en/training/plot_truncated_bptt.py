@@ -48,8 +48,8 @@ def graph_size(tensor):
 # %%
 # The mistake: the hidden state keeps its history
 # -----------------------------------------------
-# The second chunk's loss is ``backward()``-ed once, yet its graph runs back into the
-# first chunk's, which the first ``backward()`` freed.
+# ``backward()`` runs once on the second chunk's loss, yet it fails: its graph runs back
+# into the first chunk's, which the first ``backward()`` freed.
 import traceback
 
 optimizer = torch.optim.Adam(parameters, lr=0.02)

@@ -119,7 +119,7 @@ print(next(iter(unreached_parameters(loss, model).values())))
 # A blind spot: reentrant checkpoints
 # -----------------------------------
 # ``checkpoint(..., use_reentrant=True)``, like any custom ``Function`` that runs a nested
-# backward, hides the block's parameters from the walk, yet they get gradients. Treat the
+# backward pass, hides the block's parameters from the walk, yet they get gradients. Treat the
 # report as a hint and confirm it against ``.grad`` after ``backward()``.
 from torch.utils.checkpoint import checkpoint
 
@@ -148,5 +148,5 @@ assert all(p.grad is not None for p in model.parameters())
 # Conclusion
 # ----------
 # Call ``unreached_parameters(loss, model)`` right after computing the loss to find
-# every parameter that will not train. The page on :ref:`why .grad is None <grad-is-none>` lists each cause
+# every parameter that will not train. The page on :ref:`missing gradients <grad-is-none>` lists each cause
 # with its own three-line check.

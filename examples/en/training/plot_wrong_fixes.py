@@ -135,5 +135,5 @@ for step in (1, 10, 25, 50):
 # An error that a one-line change silences is often the symptom of a broken graph or of
 # state that should have been detached. Fix the cause: remove what broke the graph, use
 # torch operations in the loss, ``detach()`` what is carried between steps. The page on
-# :ref:`fixes that break training <wrong-fixes>` shows each error live, including the ``.data`` fix that returns
+# :ref:`wrong fixes <wrong-fixes>` shows each error live, including the ``.data`` fix that returns
 # wrong gradients, and :ref:`the error index <errors>` lists every message.

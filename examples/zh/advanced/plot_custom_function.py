@@ -24,8 +24,8 @@ print("函数值：", naive.detach())
 print("梯度：", x.grad)
 
 # %%
-# 稳定的前向传播及其反向传播
-# --------------------------
+# 稳定的 ``forward()`` 及其 ``backward()``
+# ----------------------------------------
 # ``softplus(x) = max(x, 0) + log1p(exp(-|x|))`` 永远不会溢出。它的导数是 ``sigmoid(x)``；
 # 反向传播把它乘以传入的梯度。
 from torch.autograd import Function, gradcheck, gradgradcheck
@@ -46,7 +46,7 @@ class Softplus(Function):
 x.grad = None
 y = Softplus.apply(x)
 y.sum().backward()
-print("函数值：", y.detach().round(decimals=4))
+print("函数值：", *(f"{value:.4f}" for value in y.tolist()))
 print("梯度：", x.grad)
 torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
 

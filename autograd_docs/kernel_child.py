@@ -1,0 +1,75 @@
+"""What runs in the fork server and in each kernel it forks; see :mod:`.kernels`.
+
+Kept free of Sphinx and jupyter_client imports: a forked kernel should hold the modules a
+freshly started one holds, plus torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing.process
+import os
+import sys
+import warnings
+
+_torch_filters: list = []
+_main_process: list = []
+
+
+def preload() -> None:
+    """Import once, in the fork server, what every page kernel imports.
+
+    The warning filters these imports add are remembered: in a started kernel, a page's
+    cells import them after IPython set up its own filters, so theirs come first.
+    """
+    import ipykernel.kernelapp  # noqa: F401
+    import IPython  # noqa: F401
+
+    _main_process[:] = [multiprocessing.process.current_process()]  # the fork server's own
+    before = list(warnings.filters)
+    import torch  # noqa: F401
+    import torch._dynamo  # noqa: F401 -- what building the first optimizer imports (2 s)
+
+    from . import graphs  # noqa: F401 -- the pages' graph pictures, and pygraphviz
+
+    _torch_filters[:] = [f for f in warnings.filters if f not in before]
+
+
+def main(argv: list[str], env: dict[str, str], cwd: str, path: list[str]) -> None:
+    """Become what ``python -m ipykernel_launcher ARGV``, started in CWD with ENV, would be."""
+    os.setsid()  # its own process group, as jupyter_client starts kernels: signals stay there
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path[:] = path
+    # A fresh interpreter's multiprocessing state: the kernel is a main process, not a child.
+    multiprocessing.process._current_process = _main_process[0]
+    multiprocessing.process._parent_process = None
+    multiprocessing.process._children = set()
+    # Seeded from the system's entropy, as a started kernel's are: a fork would share the
+    # fork server's seeds (Python's own random module reseeds itself after a fork).
+    import torch
+
+    torch.seed()
+    if "numpy.random" in sys.modules:
+        sys.modules["numpy.random"].seed()
+    import ipykernel_launcher
+    from ipykernel.kernelapp import IPKernelApp
+
+    sys.argv = [ipykernel_launcher.__file__, *argv]
+    for f in _torch_filters:
+        warnings.filters.remove(f)
+    app = IPKernelApp.instance(parent_handle=int(env.get("JPY_PARENT_PID") or 0))
+    app.initialize(argv)
+    warnings.filters[:0] = _torch_filters
+    warnings._filters_mutated()
+    # Handlers made while torch was imported write to the fork server's streams; in a started
+    # kernel they would write to the kernel's, which send their text to the notebook.
+    for name in [None, *logging.root.manager.loggerDict]:
+        for handler in getattr(logging.getLogger(name), "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                if handler.stream is sys.__stderr__:
+                    handler.setStream(sys.stderr)
+                elif handler.stream is sys.__stdout__:
+                    handler.setStream(sys.stdout)
+    app.start()

@@ -1,0 +1,194 @@
+"""Execute the pages a build is about to read, several at once, in forked kernels.
+
+MyST-NB executes a page when it reads it, in a kernel it starts for that page, and
+stores the result in jupyter-cache.  Before Sphinx reads, this module finds the pages
+whose code has no cache record yet and executes them the way MyST-NB would (the same
+notebook, nbclient, working folder, timeout and cache record), but in kernels forked
+from a process that has imported torch (:mod:`.kernels`), as many at a time as the
+machine has cores.  MyST-NB then finds every page in the cache.
+
+A page that fails here is left alone: MyST-NB executes it again when it reads it and
+reports the failure as it always does.  ``-D autograd_warm_kernels=0`` or
+``AUTOGRAD_DOCS_WARM_KERNELS=0`` turns this off,
+leaving MyST-NB's own execution; both give the same pages (``tests/test_warm.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    path: Path
+    notebook: Any
+    config: Any  # myst_nb's NbParserConfig, with the page's own overrides
+    read_fmt: dict | None
+
+
+def stale_pages(env: BuildEnvironment, docnames: list[str], cache: Any) -> list[Job]:
+    """The pages among ``docnames`` that MyST-NB would execute: cache mode, no record."""
+    from myst_nb.core.read import create_nb_reader
+    from myst_nb.core.nb_to_tokens import nb_node_to_dict
+
+    jobs = []
+    for docname in sorted(docnames):
+        path = Path(env.doc2path(docname))
+        if not path.is_file():
+            continue
+        content = path.read_text(encoding="utf-8")
+        reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, content)
+        if reader is None:
+            continue
+        notebook = reader.read(content)
+        config = env.mystnb_config
+        if config.metadata_key in notebook.metadata:
+            overrides = nb_node_to_dict(notebook.metadata[config.metadata_key])
+            overrides.pop("output_folder", None)
+            config = config.copy(**overrides)
+        if config.execution_mode != "cache":
+            continue
+        posix = PurePosixPath(path.as_posix())
+        if any(posix.match(pattern) for pattern in config.execution_excludepatterns):
+            continue
+        try:
+            cache.match_cache_notebook(notebook)
+        except KeyError:
+            jobs.append(Job(path, notebook, config, reader.read_fmt))
+    return jobs
+
+
+def execute(job: Job) -> Any:
+    """Run one page; ``None`` if it failed in any way (MyST-NB then runs it and reports)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    from .kernels import ForkedKernelManager
+
+    try:
+        result = single_nb_execution(
+            job.notebook,
+            cwd=str(job.path.parent),  # MyST-NB's nb_execution_in_temp is False here
+            allow_errors=job.config.execution_allow_errors,
+            timeout=job.config.execution_timeout,
+            meta_override=True,
+            kernel_manager_class=ForkedKernelManager,
+        )
+    except Exception as error:  # noqa: BLE001 -- a kernel that would not start, for one
+        logger.info(f"{job.path}: not executed in a forked kernel ({error!r}); MyST-NB will run it")
+        return None
+    return None if result.err is not None else result
+
+
+def workers() -> int:
+    return max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2)
+
+
+def execute_stale_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Run the pages among ``docnames`` that have no cache record (one build at a time)."""
+    from jupyter_cache import get_cache
+
+    from .provenance import cache_lock
+
+    path = env.mystnb_config.execution_cache_path or ".jupyter_cache"
+    # The other language's build waits here, then finds the pages it shares already run.
+    with cache_lock(path):
+        run_stale_pages(env, docnames, get_cache(path))
+
+
+def run_stale_pages(env: BuildEnvironment, docnames: list[str], cache: Any) -> None:
+    from jupyter_cache.base import CacheBundleIn
+    from jupyter_cache.cache.db import NbProjectRecord
+
+    jobs = stale_pages(env, docnames, cache)
+    if not jobs:
+        return
+    start = time.perf_counter()
+    for job in jobs:
+        logger.info(f"{job.path}: Executing notebook in a forked kernel")
+    with ThreadPoolExecutor(max_workers=min(workers(), len(jobs))) as pool:
+        results = list(pool.map(execute, jobs))
+    cached = 0
+    for job, result in zip(jobs, results, strict=True):
+        if result is None:
+            continue  # MyST-NB runs it again while reading, and reports it
+        record = cache.add_nb_to_project(str(job.path), read_data=job.read_fmt)
+        NbProjectRecord.remove_tracebacks([record.pk], cache.db)
+        cache.cache_notebook_bundle(
+            CacheBundleIn(job.notebook, record.uri, data={"execution_seconds": result.time}),
+            check_validity=False,
+            overwrite=True,
+        )
+        cached += 1
+    logger.info(
+        f"autograd: executed {len(jobs)} pages in forked kernels, {workers()} at a time, "
+        f"in {time.perf_counter() - start:.1f} s ({len(jobs) - cached} left to MyST-NB)"
+    )
+
+
+def source_pages(srcdir: str) -> list[str]:
+    """Every Markdown page's docname, generated galleries and ``_``/``.`` folders aside."""
+    root = Path(srcdir)
+    return sorted(
+        str(path.relative_to(root).with_suffix("")).replace(os.sep, "/")
+        for path in root.rglob("*.md")
+        if not any(part.startswith(("_", ".")) or part == "auto_examples" for part in path.relative_to(root).parts)
+    )
+
+
+_early: dict[int, tuple[threading.Thread, list[str]]] = {}
+
+
+def start_early(app: Sphinx) -> None:
+    """Start running the stale pages while the gallery runs its examples (builder-inited).
+
+    MyST-NB makes its configuration at builder-inited too, just after this; the worker
+    waits for it.  The pages it covers are not run again at env-before-read-docs.
+    """
+    if not app.config.autograd_warm_kernels or app.config.nb_execution_mode != "cache":
+        return
+    before = app.env.__dict__.get("mystnb_config")
+    docnames = source_pages(app.srcdir)
+
+    def work() -> None:
+        deadline = time.monotonic() + 120
+        while app.env.__dict__.get("mystnb_config") is before:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        execute_stale_pages(app, app.env, docnames)
+
+    thread = threading.Thread(target=work, name="autograd-warm-pages", daemon=True)
+    thread.start()
+    _early[id(app)] = (thread, docnames)
+
+
+def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Before Sphinx reads: wait for the early run, then run what it did not cover."""
+    if not app.config.autograd_warm_kernels or env.mystnb_config.execution_mode != "cache":
+        return
+    thread, covered = _early.pop(id(app), (None, []))
+    if thread is not None:
+        thread.join()
+    rest = sorted(set(docnames) - set(covered))
+    if rest:
+        execute_stale_pages(app, env, rest)
+
+
+def setup(app: Sphinx) -> None:
+    # AUTOGRAD_DOCS_WARM_KERNELS=0 (or -D autograd_warm_kernels=0) leaves every page to MyST-NB.
+    default = os.environ.get("AUTOGRAD_DOCS_WARM_KERNELS", "1") != "0"
+    app.add_config_value("autograd_warm_kernels", default, "", types=(bool, int))
+    app.connect("builder-inited", start_early, priority=499)  # before the gallery (500)
+    app.connect("env-before-read-docs", finish)
