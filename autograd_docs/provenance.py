@@ -57,7 +57,7 @@ def create_execution_cache(path: str) -> None:
     >>> folder = Path(tempfile.mkdtemp()) / "cpu"
     >>> create_execution_cache(str(folder)); create_execution_cache(str(folder))
     >>> sorted(p.name for p in folder.iterdir())
-    ['__version__.txt', 'global.db']
+    ['__version__.txt', 'build.lock', 'global.db']
     """
     from jupyter_cache.cache.db import create_db
 

@@ -40,8 +40,8 @@ class Job:
 
 def stale_pages(env: BuildEnvironment, docnames: list[str], cache: Any) -> list[Job]:
     """The pages among ``docnames`` that MyST-NB would execute: cache mode, no record."""
-    from myst_nb.core.read import create_nb_reader
     from myst_nb.core.nb_to_tokens import nb_node_to_dict
+    from myst_nb.core.read import create_nb_reader
 
     jobs = []
     for docname in sorted(docnames):

@@ -89,7 +89,7 @@ def relative_moves(model, steps=20, lr=0.01):
 sigmoid_moves = relative_moves(sigmoid_net)
 residual_moves = relative_moves(residual_net)
 for name, moves in [("sigmoid", sigmoid_moves), ("残差", residual_moves)]:
-    print(f"{name}：第一层移动了 {moves[0]:.1e}，最后一层 {moves[-1]:.1e}")
+    print(f"{name:>8}：第一层移动了 {moves[0]:.1e}，最后一层 {moves[-1]:.1e}")
 
 assert sigmoid_moves[0] < sigmoid_moves[-1] / 1e6
 assert residual_moves[0] > residual_moves[-1] / 10
