@@ -225,7 +225,9 @@ def drop_unused_gallery_assets(app: Sphinx, pagename: str, templatename: str, co
         return
     for key in ("css_files", "script_files"):
         if key in context:
-            context[key] = [a for a in context[key] if not str(getattr(a, "filename", a)).endswith(GALLERY_ASSETS)]
+            # In place: the list is the builder's own, which later handlers of this page add
+            # to (the error matcher's scripts on the search page); Sphinx resets it per page.
+            context[key][:] = [a for a in context[key] if not str(getattr(a, "filename", a)).endswith(GALLERY_ASSETS)]
 
 
 def setup(app: Sphinx) -> None:
