@@ -127,7 +127,7 @@ CONCEPT_QUERIES = {
         "叶子张量": "leaf-tensors",
         "非叶子张量": "leaf-tensors",
         "保留梯度": "leaf-tensors",
-        "叶子节点": "computational-graph",
+        "叶子节点": "leaf-tensors",  # the glossary's 叶子张量; readers still say 叶子节点
         "计算图": "computational-graph",
         "梯度清零": "zero-grad",
         "梯度累积": "zero-grad",
