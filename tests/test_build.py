@@ -55,20 +55,27 @@ def tiny_build(tmp_path: Path, *, cell: str = "print(1 + 1)", body: str = "print
     return sphinx_build(tmp_path)
 
 
-def tiny_project(tmp_path: Path, *, cell: str, body: str, expected_errors: dict[str, str] | None) -> None:
+def tiny_site(folder: Path, pages: dict[str, str], example: str,
+              expected_errors: dict[str, str] | None = None) -> Path:
+    """The site's conf.py, templates and static files around the given pages and one example."""
     for name in ("_templates", "_static", "locales", "_root"):
-        shutil.copytree(ROOT / "docs" / name, tmp_path / "docs" / name)
+        shutil.copytree(ROOT / "docs" / name, folder / "docs" / name)
     for name in ("search-dict.txt", "search-scorer.js"):
-        shutil.copy(ROOT / "docs" / name, tmp_path / "docs")
+        shutil.copy(ROOT / "docs" / name, folder / "docs")
     conf = (ROOT / "conf.py").read_text(encoding="utf-8")
     conf += f"\nautograd_expected_errors = {expected_errors or {}!r}\n"
-    (tmp_path / "conf.py").write_text(conf, encoding="utf-8")
-    (tmp_path / "docs" / "en").mkdir()
-    (tmp_path / "docs" / "en" / "index.md").write_text(INDEX, encoding="utf-8")
-    (tmp_path / "docs" / "en" / "tiny.md").write_text(PAGE.format(cell=cell), encoding="utf-8")
-    (tmp_path / "examples" / "en").mkdir(parents=True)
-    (tmp_path / "examples" / "en" / "GALLERY_HEADER.rst").write_text("Examples\n========\n", encoding="utf-8")
-    (tmp_path / "examples" / "en" / "plot_tiny.py").write_text(EXAMPLE.format(body=body), encoding="utf-8")
+    (folder / "conf.py").write_text(conf, encoding="utf-8")
+    (folder / "docs" / "en").mkdir()
+    for name, text in pages.items():
+        (folder / "docs" / "en" / f"{name}.md").write_text(text, encoding="utf-8")
+    (folder / "examples" / "en").mkdir(parents=True)
+    (folder / "examples" / "en" / "GALLERY_HEADER.rst").write_text("Examples\n========\n", encoding="utf-8")
+    (folder / "examples" / "en" / "plot_tiny.py").write_text(example, encoding="utf-8")
+    return folder
+
+
+def tiny_project(tmp_path: Path, *, cell: str, body: str, expected_errors: dict[str, str] | None) -> None:
+    tiny_site(tmp_path, {"index": INDEX, "tiny": PAGE.format(cell=cell)}, EXAMPLE.format(body=body), expected_errors)
 
 
 def sphinx_build(tmp_path: Path) -> subprocess.CompletedProcess[str]:

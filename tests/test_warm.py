@@ -9,13 +9,12 @@ a traceback shortened by anomaly detection, a graph picture, seeded random numbe
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from test_build import ROOT
+from test_build import tiny_site
 
 HEADER = "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n  display_name: Python 3\n---\n"
 
@@ -56,21 +55,7 @@ EXAMPLE = '"""\nA tiny example\n==============\n\nIt prints.\n"""\n\nprint(2)\n'
 
 
 def project(folder: Path) -> Path:
-    for name in ("_templates", "_static", "locales", "_root"):
-        shutil.copytree(ROOT / "docs" / name, folder / "docs" / name)
-    for name in ("search-dict.txt", "search-scorer.js"):
-        shutil.copy(ROOT / "docs" / name, folder / "docs")
-    conf = (ROOT / "conf.py").read_text(encoding="utf-8") + "\nautograd_expected_errors = {}\n"
-    (folder / "conf.py").write_text(conf, encoding="utf-8")
-    pages = folder / "docs" / "en"
-    pages.mkdir()
-    (pages / "index.md").write_text(INDEX, encoding="utf-8")
-    for name, text in PAGES.items():
-        (pages / f"{name}.md").write_text(text, encoding="utf-8")
-    (folder / "examples" / "en").mkdir(parents=True)
-    (folder / "examples" / "en" / "GALLERY_HEADER.rst").write_text("Examples\n========\n", encoding="utf-8")
-    (folder / "examples" / "en" / "plot_tiny.py").write_text(EXAMPLE, encoding="utf-8")
-    return folder
+    return tiny_site(folder, {"index": INDEX, **PAGES}, EXAMPLE)
 
 
 def build(folder: Path, *options: str) -> str:
