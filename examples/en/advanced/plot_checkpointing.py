@@ -69,9 +69,9 @@ assert min(kept_by_segments, key=kept_by_segments.get) == 4
 # The gradients do not change
 # ---------------------------
 # The same step with four segments and without checkpointing.
-loss = checkpoint_sequential(model, 4, x, use_reentrant=False).pow(2).mean()
+loss = (checkpoint_sequential(model, 4, x, use_reentrant=False) ** 2).mean()
 checkpointed = torch.autograd.grad(loss, [x, *model.parameters()])
-loss = model(x).pow(2).mean()
+loss = (model(x) ** 2).mean()
 plain = torch.autograd.grad(loss, [x, *model.parameters()])
 for a, b in zip(checkpointed, plain):
     torch.testing.assert_close(a, b)

@@ -57,9 +57,11 @@ torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
 # -------------------------
 # ``gradcheck`` compares ``backward()`` with finite differences, ``gradgradcheck`` the
 # second derivative. Both pass.
+from torch import nn
+
 x64 = torch.randn(5, dtype=torch.float64, device=device, requires_grad=True)
 print(gradcheck(Softplus.apply, (x64,)), gradgradcheck(Softplus.apply, (x64,)))
-torch.testing.assert_close(Softplus.apply(x64), torch.nn.functional.softplus(x64))
+torch.testing.assert_close(Softplus.apply(x64), nn.functional.softplus(x64))
 
 # %%
 # The common mistake: forgetting ``grad_y``

@@ -83,9 +83,9 @@ def average(rank):
     model = nn.Linear(3, 1)
     alone = copy.deepcopy(model)
     inputs = torch.randn(4, 3, generator=torch.Generator().manual_seed(rank))
-    alone(inputs).pow(2).mean().backward()
+    (alone(inputs) ** 2).mean().backward()
     ddp = DDP(model)
-    ddp(inputs).pow(2).mean().backward()
+    (ddp(inputs) ** 2).mean().backward()
     return alone.weight.grad.tolist(), model.weight.grad.tolist()
 
 
@@ -120,7 +120,7 @@ def accumulate(rank, skip_sync):
     for i, inputs in enumerate(micro_batches):
         last = i == len(micro_batches) - 1
         with ddp.no_sync() if skip_sync and not last else contextlib.nullcontext():
-            (ddp(inputs).pow(2).mean() / len(micro_batches)).backward()
+            ((ddp(inputs) ** 2).mean() / len(micro_batches)).backward()
     return sent, model.weight.grad.tolist()
 
 

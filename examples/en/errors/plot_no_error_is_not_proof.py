@@ -45,7 +45,7 @@ def train_two_heads(step_between):
         opt_a.zero_grad()
         opt_b.zero_grad()
         features = trunk(inputs)
-        loss_a = head_a(features).pow(2).mean()
+        loss_a = (head_a(features) ** 2).mean()
         loss_b = head_b(features).abs().mean()
         loss_a.backward(retain_graph=True)
         if step_between:

@@ -14,7 +14,6 @@ same learning rate, without and with clipping, and logs the total gradient norm 
 # ----------------------------------------
 # Inputs with a large scale make the gradients large.
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 torch.manual_seed(0)
@@ -37,7 +36,7 @@ def train(max_norm, steps=50, lr=0.3):
     log = []
     for step in range(steps):
         optimizer.zero_grad()
-        loss = F.mse_loss(model(inputs), targets)
+        loss = nn.functional.mse_loss(model(inputs), targets)
         loss.backward()
         if max_norm is None:
             norm = nn.utils.get_total_norm([p.grad for p in model.parameters()])

@@ -14,7 +14,6 @@ weights moved, in a sigmoid network and in a residual ReLU network of the same d
 # Twelve linear layers each. The residual one adds each layer's output to its input,
 # after a layer normalization.
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 torch.manual_seed(0)
@@ -61,7 +60,7 @@ residual_net = Residual().to(device)
 # One backward pass; ``weight.grad.norm()`` for each hidden layer, first to last.
 def layer_grad_norms(model):
     model.zero_grad()
-    F.mse_loss(model(inputs), targets).backward()
+    nn.functional.mse_loss(model(inputs), targets).backward()
     return [layer.weight.grad.norm().item() for layer in model.layers]
 
 
@@ -83,7 +82,7 @@ def relative_moves(model, steps=20, lr=0.01):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for step in range(steps):
         optimizer.zero_grad()
-        F.mse_loss(model(inputs), targets).backward()
+        nn.functional.mse_loss(model(inputs), targets).backward()
         optimizer.step()
     return [((layer.weight.detach() - w0).norm() / w0.norm()).item()
             for layer, w0 in zip(model.layers, start)]

@@ -30,7 +30,7 @@ def run_chunk(hidden, k):
     loss = 0.0
     for step in range(stream.shape[1]):
         hidden = cell(stream[k, step], hidden)
-        loss = loss + (head(hidden) - targets[k, step]).pow(2).mean()
+        loss = loss + ((head(hidden) - targets[k, step]) ** 2).mean()
     return hidden, loss / stream.shape[1]
 
 

@@ -66,9 +66,9 @@ assert min(kept_by_segments, key=kept_by_segments.get) == 4
 # 梯度不变
 # --------
 # 同一个训练步，分四段做检查点和不做检查点各算一次。
-loss = checkpoint_sequential(model, 4, x, use_reentrant=False).pow(2).mean()
+loss = (checkpoint_sequential(model, 4, x, use_reentrant=False) ** 2).mean()
 checkpointed = torch.autograd.grad(loss, [x, *model.parameters()])
-loss = model(x).pow(2).mean()
+loss = (model(x) ** 2).mean()
 plain = torch.autograd.grad(loss, [x, *model.parameters()])
 for a, b in zip(checkpointed, plain):
     torch.testing.assert_close(a, b)

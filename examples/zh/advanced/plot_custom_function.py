@@ -54,9 +54,11 @@ torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
 # 在 ``float64`` 下检验
 # ---------------------
 # ``gradcheck`` 用有限差分检验反向传播，``gradgradcheck`` 检验二阶导数。两者都通过。
+from torch import nn
+
 x64 = torch.randn(5, dtype=torch.float64, device=device, requires_grad=True)
 print(gradcheck(Softplus.apply, (x64,)), gradgradcheck(Softplus.apply, (x64,)))
-torch.testing.assert_close(Softplus.apply(x64), torch.nn.functional.softplus(x64))
+torch.testing.assert_close(Softplus.apply(x64), nn.functional.softplus(x64))
 
 # %%
 # 常见错误：忘了 ``grad_y``

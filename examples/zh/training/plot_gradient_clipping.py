@@ -12,7 +12,6 @@
 # ------------------------
 # 输入的数值范围大，梯度也就大。
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 torch.manual_seed(0)
@@ -35,7 +34,7 @@ def train(max_norm, steps=50, lr=0.3):
     log = []
     for step in range(steps):
         optimizer.zero_grad()
-        loss = F.mse_loss(model(inputs), targets)
+        loss = nn.functional.mse_loss(model(inputs), targets)
         loss.backward()
         if max_norm is None:
             norm = nn.utils.get_total_norm([p.grad for p in model.parameters()])

@@ -12,7 +12,6 @@
 # ------------------
 # 各有 12 个线性层。残差网络先做层归一化，再把每一层的输出加到它的输入上。
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 torch.manual_seed(0)
@@ -59,7 +58,7 @@ residual_net = Residual().to(device)
 # 做一次反向传播，从第一层到最后一层，依次取每个隐藏层的 ``weight.grad.norm()``。
 def layer_grad_norms(model):
     model.zero_grad()
-    F.mse_loss(model(inputs), targets).backward()
+    nn.functional.mse_loss(model(inputs), targets).backward()
     return [layer.weight.grad.norm().item() for layer in model.layers]
 
 
@@ -80,7 +79,7 @@ def relative_moves(model, steps=20, lr=0.01):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for step in range(steps):
         optimizer.zero_grad()
-        F.mse_loss(model(inputs), targets).backward()
+        nn.functional.mse_loss(model(inputs), targets).backward()
         optimizer.step()
     return [((layer.weight.detach() - w0).norm() / w0.norm()).item()
             for layer, w0 in zip(model.layers, start)]

@@ -98,7 +98,7 @@ class FixedModel(Model):
 torch.manual_seed(0)
 model = FixedModel().to(device)
 output, aux_output = model(inputs)
-loss = nn.functional.mse_loss(output, targets) + 0.1 * aux_output.pow(2).mean()
+loss = nn.functional.mse_loss(output, targets) + 0.1 * (aux_output ** 2).mean()
 loss.backward()
 
 print(f"未到达：{unreached_parameters(loss, model)}")
@@ -133,7 +133,7 @@ class CheckpointedModel(nn.Module):
 
 model = CheckpointedModel().to(device)
 inputs = torch.randn(16, 4, device=device, requires_grad=True)
-loss = model(inputs).pow(2).mean()
+loss = (model(inputs) ** 2).mean()
 report = unreached_parameters(loss, model)
 loss.backward()
 print(f"遍历判定未到达：{sorted(report)}")

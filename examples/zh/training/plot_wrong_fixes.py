@@ -16,7 +16,6 @@
 import traceback
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 torch.manual_seed(0)
@@ -28,7 +27,7 @@ targets = inputs @ torch.tensor([[1.0], [-2.0], [0.5]], device=device)
 model = nn.Linear(3, 1).to(device)
 
 with torch.no_grad():
-    loss = F.mse_loss(model(inputs), targets)
+    loss = nn.functional.mse_loss(model(inputs), targets)
 try:
     loss.backward()
 except RuntimeError:
@@ -55,18 +54,18 @@ def train(compute_loss, steps=20):
 
 
 def correct(model):
-    return F.mse_loss(model(inputs), targets)
+    return nn.functional.mse_loss(model(inputs), targets)
 
 
 def requires_grad_fix(model):
     with torch.no_grad():
-        loss = F.mse_loss(model(inputs), targets)
+        loss = nn.functional.mse_loss(model(inputs), targets)
     loss.requires_grad = True
     return loss
 
 
 def item_fix(model):
-    loss = F.mse_loss(model(inputs), targets).item()
+    loss = nn.functional.mse_loss(model(inputs), targets).item()
     return torch.tensor(loss, device=device, requires_grad=True)
 
 
@@ -113,7 +112,7 @@ def train_with_center(detach_center, steps=50):
             center = center.detach()
         features = model(torch.randn(32, 64, device=device))
         center = 0.9 * center + 0.1 * features.mean(0)
-        loss = (features - center).pow(2).mean()
+        loss = ((features - center) ** 2).mean()
         optimizer.zero_grad()
         loss.backward(retain_graph=not detach_center)
         optimizer.step()
