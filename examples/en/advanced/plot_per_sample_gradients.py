@@ -88,5 +88,5 @@ print("mean of per-sample gradients == gradient of the mean loss")
 # Conclusion
 # ----------
 # Inside a transform, gradients come from ``grad``; ``backward()`` and
-# ``requires_grad_()`` belong outside. The page on :ref:`torch.func <torch-func>` also compares
+# ``requires_grad_()`` belong outside. The page on :ref:`function transforms <torch-func>` also compares
 # ``jacrev`` and ``hessian`` with ``torch.autograd.functional``.

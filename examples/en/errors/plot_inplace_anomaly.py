@@ -73,4 +73,4 @@ print(f"w1.grad shape: {tuple(w1.grad.shape)} w2.grad shape: {tuple(w2.grad.shap
 # ----------
 # Turn anomaly detection on when an in-place error does not say enough; it names the
 # forward line. Turn it off again: it slows everything down. See
-# :ref:`anomaly detection <anomaly-detection>` and :ref:`in-place errors <inplace-errors>`.
+# :ref:`anomaly detection <anomaly-detection>` and :ref:`in-place operations <inplace-errors>`.

@@ -151,4 +151,4 @@ weights_apart("update through .data", train_gan_step_between(True), train_gan_st
 # order. Run every ``backward()`` before ``step()`` or recompute the forward pass after
 # it, ``detach()`` what one model hands the other, clear gradients once per optimizer
 # step, and never write through ``.data``. The pages on :ref:`step ordering <step-between-backwards>`,
-# :ref:`retain_graph=True <retain-graph>` and :ref:`zeroing gradients <zero-grad>` explain each rule.
+# :ref:`several losses, one graph <retain-graph>` and :ref:`zeroing gradients <zero-grad>` explain each rule.

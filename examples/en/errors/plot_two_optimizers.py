@@ -120,4 +120,4 @@ opt_g.step()
 # needs the current parameters before the first ``step()``, or run the forward pass
 # again after it, and train the discriminator on ``fake.detach()``. The page on
 # :ref:`step ordering <step-between-backwards>` explains the error and the order of several optimizers,
-# and :ref:`retain_graph=True <retain-graph>` covers several losses that share one graph.
+# and :ref:`several losses, one graph <retain-graph>` covers losses that share one graph.

@@ -79,5 +79,5 @@ print(f"requires_grad: {z.requires_grad} grad_fn: {z.grad_fn}")
 # ----------
 # Never change values through ``.data``: use ``detach()``, and ``clone()`` it before an
 # in-place change. Use ``torch.no_grad()`` for code that should not be recorded. The
-# page on :ref:`detach() and .data <detach>` compares the two; the page on
-# :ref:`no_grad() and inference_mode() <no-grad>` adds ``inference_mode()``.
+# page on :ref:`detaching a tensor <detach>` compares the two; the page on
+# :ref:`switching recording off <no-grad>` adds ``inference_mode()``.

@@ -99,4 +99,4 @@ print(f"max abs difference of the parameters after 3 steps below 1e-6: {max_diff
 # ----------
 # Gradient accumulation is the accumulation that ``zero_grad()`` usually undoes, used on
 # purpose: clear once per optimizer step and scale each micro-batch's loss. The page on
-# :ref:`zeroing gradients <zero-grad>` covers clearing gradients, and :ref:`backward() and step() <backward-and-step>` the loop.
+# :ref:`zeroing gradients <zero-grad>` covers clearing gradients, and :ref:`computing and applying gradients <backward-and-step>` the loop.

@@ -111,4 +111,4 @@ for step in range(30):
 # ----------
 # ``create_graph=True`` turns a gradient into something you can differentiate again:
 # a second derivative, or a penalty on a gradient's norm. The page on
-# :ref:`backward() and grad() <backward-vs-grad>` compares ``torch.autograd.grad`` with ``backward()``.
+# :ref:`two ways to get gradients <backward-vs-grad>` compares ``torch.autograd.grad`` with ``backward()``.

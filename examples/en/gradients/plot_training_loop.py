@@ -93,6 +93,6 @@ for step in range(5):
 # Conclusion
 # ----------
 # ``backward()`` computes gradients into ``.grad``; ``step()`` applies them in place.
-# The page on :ref:`backward() and step() <backward-and-step>` explains each stage, :ref:`zeroing gradients <zero-grad>` why the loop
+# The page on :ref:`computing and applying gradients <backward-and-step>` explains each stage, :ref:`zeroing gradients <zero-grad>` why the loop
 # starts by clearing gradients, and :ref:`step ordering <step-between-backwards>` why the version bump
 # matters when a graph is used again after ``step()``.

@@ -75,5 +75,5 @@ torch.testing.assert_close(weight.grad, 2 * weight.detach())
 # ----------
 # A device or dtype conversion of a tensor that requires gradients is part of the
 # graph. Create leaves where they will live, or convert before ``requires_grad_()``.
-# The page on :ref:`the computational graph <computational-graph>` explains how it is recorded; :ref:`leaf tensors <leaf-tensors>` explains
+# The page on :ref:`the computational graph <computational-graph>` explains how it is recorded; :ref:`leaf and non-leaf tensors <leaf-tensors>` explains
 # which tensors keep ``.grad``.

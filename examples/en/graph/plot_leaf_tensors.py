@@ -66,5 +66,5 @@ print(f"still a leaf: {weight.is_leaf}")
 # Conclusion
 # ----------
 # Leaves hold ``.grad``; non-leaf tensors need ``retain_grad()``. Change a leaf's
-# value only where autograd is not recording. The page on :ref:`leaf tensors <leaf-tensors>` explains
+# value only where autograd is not recording. The page on :ref:`leaf and non-leaf tensors <leaf-tensors>` explains
 # why.
