@@ -1,6 +1,6 @@
 """
-Checkpointing a deep model: how many segments?
-==============================================
+Activation checkpointing: memory kept for 1 to 8 segments
+=========================================================
 
 ``torch.utils.checkpoint.checkpoint_sequential`` splits a sequential model into
 segments and keeps only each segment's input for the backward pass. During

@@ -1,6 +1,6 @@
 """
-A custom autograd function, checked with ``gradcheck``
-======================================================
+Custom autograd functions: a stable softplus, checked with ``gradcheck``
+========================================================================
 
 ``log(1 + exp(x))`` (softplus) written naively overflows for large ``x``, and its
 gradient becomes ``nan``. This example writes it as a ``torch.autograd.Function`` with a

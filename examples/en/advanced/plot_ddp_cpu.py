@@ -1,6 +1,6 @@
 """
-DDP on two CPU processes: averaged gradients, ``no_sync()`` and unused parameters
-==================================================================================
+Distributed training: averaged gradients, ``no_sync()`` and unused parameters
+=============================================================================
 
 ``DistributedDataParallel`` (DDP) runs one copy of a model per process and averages
 their gradients during ``backward()``. This script starts two processes on one CPU with

@@ -1,6 +1,6 @@
 """
-Mixed precision: ``autocast`` and ``GradScaler``
-================================================
+Mixed precision: a ``float16`` training loop with ``GradScaler``
+================================================================
 
 A small regression model trained with ``torch.autocast`` in ``float16`` and a
 ``torch.amp.GradScaler``, on whatever device is available. The scaler starts with a

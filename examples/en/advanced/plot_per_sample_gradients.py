@@ -1,6 +1,6 @@
 """
-Per-sample gradients with ``torch.func``: ``vmap(grad(...))`` against a loop
-============================================================================
+Per-sample gradients: ``vmap(grad(...))`` against a loop
+========================================================
 
 ``backward()`` on a batch gives one gradient for the whole batch. ``torch.func`` gives
 one per sample: ``grad`` turns a per-sample loss into a function that returns its

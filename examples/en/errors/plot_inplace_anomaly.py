@@ -1,6 +1,6 @@
 """
-Hunting an in-place bug with anomaly detection
-==============================================
+Anomaly detection: hunting an in-place bug
+==========================================
 
 "modified by an inplace operation" tells you *that* a saved tensor was overwritten,
 not *where*. Anomaly detection records where each operation of the forward pass ran,

@@ -1,6 +1,6 @@
 """
-Hunting a NaN gradient with anomaly detection
-=============================================
+Anomaly detection: hunting a NaN gradient
+=========================================
 
 A NaN in a gradient spreads silently: into ``.grad``, then into the weights, then into
 every output. ``torch.autograd.detect_anomaly()`` checks the output of every node and

@@ -1,6 +1,6 @@
 """
-``detach()`` vs ``.data`` vs ``no_grad()``: a wrong gradient nobody reports
-===========================================================================
+Detaching a tensor: a wrong gradient that ``.data`` hides and ``detach()`` reports
+==================================================================================
 
 ``detach()`` and ``.data`` both give you a tensor's values without the graph, sharing
 its memory. Change those values in place and the gradient that depends on them is

@@ -1,6 +1,6 @@
 """
-Second derivatives and a gradient penalty with ``create_graph=True``
-====================================================================
+Second derivatives: a gradient penalty with ``create_graph=True``
+=================================================================
 
 ``torch.autograd.grad`` normally returns plain tensors. With ``create_graph=True`` it
 records the backward pass too, so the gradient can itself be differentiated. This

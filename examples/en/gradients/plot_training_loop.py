@@ -1,6 +1,6 @@
 """
-Anatomy of a training loop: zero_grad, forward pass, backward pass, step
-========================================================================
+A training loop, stage by stage: ``zero_grad()``, forward pass, backward pass, ``step()``
+=========================================================================================
 
 Every PyTorch training step runs the same five lines. This example runs them one at a
 time on a tiny linear model and prints, after each stage, the parameters, their

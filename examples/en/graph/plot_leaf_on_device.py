@@ -1,6 +1,6 @@
 """
-Leaf tensors on a device: create them there, don't move them
-=============================================================
+Leaf tensors on a device: creating them there instead of moving them
+====================================================================
 
 ``torch.randn(3, requires_grad=True).to(device)`` looks like a parameter on the GPU, but
 the conversion is a recorded operation: the result is a non-leaf tensor and its

@@ -1,6 +1,6 @@
 """
-Leaf tensors keep gradients, and cannot be changed in place
-===========================================================
+Leaf tensors: their gradients, and the in-place change they refuse
+==================================================================
 
 A leaf tensor is one you created, such as a weight. After ``backward()`` its gradient
 sits in ``.grad``; a non-leaf tensor's gradient is thrown away unless you ask for it

@@ -1,6 +1,6 @@
 """
-Truncated backpropagation through time: ``detach()`` the hidden state
-=====================================================================
+Truncated backpropagation through time: detaching the hidden state
+==================================================================
 
 A recurrent network that reads a long sequence in chunks carries its hidden state from
 one chunk to the next. Without ``detach()`` the state also carries the previous chunk's

@@ -1,6 +1,6 @@
 """
-Where did the graph break? Naming the parameters a loss cannot reach
-====================================================================
+Where the graph breaks: naming the parameters a loss cannot reach
+=================================================================
 
 When a parameter's ``.grad`` stays ``None`` after ``backward()``, no path of the
 recorded graph leads from the loss to it. This example defines a small function, pure

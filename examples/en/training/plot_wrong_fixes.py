@@ -1,5 +1,5 @@
 """
-Fixes that silence an error: what they do to a training loop
+Wrong fixes: what silencing an error does to a training loop
 ============================================================
 
 Popular answers to autograd errors make the error go away: setting
