@@ -6,8 +6,7 @@ Autograd catches a wrong order only when it trips over something it checks: a fr
 graph, or a saved tensor whose version changed. Many wrong orders touch nothing it
 checks, and training goes on with wrong numbers. This example runs four of them, each next to the right order
 on the same seed, and prints how far apart the weights end up. Each case asserts that
-the two really differ, so a torch release that turns one of them into an error, or
-makes it correct, fails the build of this page.
+the two really differ.
 """
 
 # %%
