@@ -92,7 +92,14 @@ def execute(job: Job) -> Any:
 
 
 def workers() -> int:
-    return max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2)
+    """Pages run at once: twice the cores, as a page's kernel spends part of its life waiting.
+
+    A one-cell page takes 0.58 s but 0.31 CPU-s (the client polls while the kernel starts
+    and stops).  Measured on 2 cores, the English pages took 31.6 s two at a time, 22.7 s
+    four at a time, 27 s six and 28 s eight at a time.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(2, 2 * cores)
 
 
 def execute_stale_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
