@@ -94,8 +94,8 @@ weights_apart("GAN 没有 fake.detach()", train_gan(False), train_gan(True))
 # %%
 # 3. ``zero_grad()`` 放进了梯度累积的循环里
 # -----------------------------------------
-# 4 个微批次的梯度本应加起来等于一个批量的梯度。在它们的循环里清零，只留下最后一个微批次的
-# 梯度，也就是批量的四分之一。
+# 4 个微批次的梯度本应加起来等于一个批次的梯度。在它们的循环里清零，只留下最后一个微批次的
+# 梯度，也就是整个批次梯度的四分之一。
 def train_accumulated(zero_grad_each_micro_batch):
     torch.manual_seed(0)
     model = nn.Linear(3, 1).to(device)
