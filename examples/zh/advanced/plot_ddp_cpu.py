@@ -164,8 +164,8 @@ except mp.ProcessRaisedException:
     traceback.print_exc()
 
 # %%
-# 报错之前悄无声息
-# ----------------
+# 静默错误：第一次迭代
+# ----------------------
 # 一次迭代之后没有报错，但 ``used`` 的梯度从未取平均：两个进程持有的梯度不同。
 for rank, (used, unused) in enumerate(launch(train_two_heads, 1)):
     print(f"rank {rank}: used.weight.grad {torch.tensor(used)}")
