@@ -63,7 +63,7 @@ weights_apart("两次反向传播之间调用 step()", train_two_heads(True), tr
 # -----------------------------------------------------------
 # 不调用 ``detach()``，``loss_d.backward()`` 也会往生成器的 ``.grad`` 里写梯度。两个
 # ``zero_grad()`` 都放在循环开头时，这份梯度留了下来，和生成器自己的梯度加在一起：
-# 生成器带着两份梯度之和走了一步。
+# 生成器用两份梯度之和更新了一次参数。
 def make_gan():
     torch.manual_seed(0)
     generator = nn.Linear(2, 3).to(device)

@@ -71,7 +71,7 @@ print(f"与整个批次的梯度之比：{ratio.item():.4f}")
 # %%
 # 两种方式分别训练
 # ----------------
-# 各走 3 个训练步：每步只调用一次 ``zero_grad()``，绝不放在微批次循环里面。
+# 两种方式各训练 3 步：每步只调用一次 ``zero_grad()``，绝不放在微批次循环里面。
 opt_full = torch.optim.SGD(model.parameters(), lr=0.1)
 opt_micro = torch.optim.SGD(twin.parameters(), lr=0.1)
 for step in range(3):

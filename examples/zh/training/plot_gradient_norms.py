@@ -73,7 +73,7 @@ for i, (s, r) in enumerate(zip(sigmoid_norms, residual_norms)):
 # %%
 # 训练中每一层移动了多远
 # ----------------------
-# 走 20 个 SGD 训练步，再量出每一层的权重离起点有多远（相对于权重本身的大小）。
+# 用 SGD 训练 20 步，再量出每一层的权重离起点有多远（相对于权重本身的大小）。
 # sigmoid 网络的第一层几乎没动，甚至完全没动：它的更新量远低于 ``float32`` 权重的精度。
 def relative_moves(model, steps=20, lr=0.01):
     start = [layer.weight.detach().clone() for layer in model.layers]

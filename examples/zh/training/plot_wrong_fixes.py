@@ -38,7 +38,7 @@ except RuntimeError:
 # %%
 # 一个训练函数，三种计算损失的方式
 # --------------------------------
-# 每次训练都从相同的权重出发，走 20 个训练步。
+# 每次训练都从相同的权重出发，训练 20 步。
 def train(compute_loss, steps=20):
     torch.manual_seed(0)
     model = nn.Linear(3, 1).to(device)
