@@ -65,7 +65,7 @@ def layer_grad_norms(model):
 
 sigmoid_norms = layer_grad_norms(sigmoid_net)
 residual_norms = layer_grad_norms(residual_net)
-print(f"{'层':<5}{'sigmoid':>12}{'残差':>10}")
+print(f"{'层':<5}{'sigmoid':>12}{'    残差网络':<8}")
 for i, (s, r) in enumerate(zip(sigmoid_norms, residual_norms)):
     print(f"{i + 1:<6}{s:12.2e}{r:12.2e}")
 
@@ -88,8 +88,8 @@ def relative_moves(model, steps=20, lr=0.01):
 
 sigmoid_moves = relative_moves(sigmoid_net)
 residual_moves = relative_moves(residual_net)
-for name, moves in [("sigmoid", sigmoid_moves), ("残差", residual_moves)]:
-    print(f"{name:>8}：第一层移动了 {moves[0]:.1e}，最后一层 {moves[-1]:.1e}")
+for name, moves in [("sigmoid 网络", sigmoid_moves), ("残差网络", residual_moves)]:
+    print(f"{name:s}：第一层移动了 {moves[0]:.1e}，最后一层 {moves[-1]:.1e}")
 
 assert sigmoid_moves[0] < sigmoid_moves[-1] / 1e6
 assert residual_moves[0] > residual_moves[-1] / 10
