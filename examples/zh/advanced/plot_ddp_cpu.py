@@ -124,8 +124,8 @@ def accumulate(rank, skip_sync):
 
 every = launch(accumulate, False)
 once = launch(accumulate, True)
-print(f"allreduce 调用（每次的数值个数），每个微批次都同步：{every[0][0]}")
-print(f"allreduce 调用（每次的数值个数），使用 no_sync()：  {once[0][0]}")
+print(f"每个微批次都同步，各次 allreduce 发送的数值个数：{every[0][0]}")
+print(f"只在最后一个同步，各次 allreduce 发送的数值个数：{once[0][0]}")
 for (_, grad_every), (_, grad_once) in zip(every, once):
     torch.testing.assert_close(torch.tensor(grad_once), torch.tensor(grad_every))
 print("累积的梯度相同：是")

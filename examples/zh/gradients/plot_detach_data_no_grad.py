@@ -22,7 +22,7 @@ print(f"设备：{device}")
 x = torch.randn(4, device=device, requires_grad=True)
 x.exp().sum().backward()
 correct = x.grad.clone()
-print(f"正确梯度：{correct}")
+print(f"正确的梯度：{correct}")
 
 # %%
 # 静默错误：``.data`` 让梯度算错
@@ -32,9 +32,9 @@ x.grad = None
 y = x.exp()
 y.data.add_(1)
 y.sum().backward()
-print(f"用 .data 时：{x.grad}")
-print(f"正确梯度：   {correct}")
-print(f"差值：       {x.grad - correct}")
+print(f"算错的梯度：{x.grad}")
+print(f"正确的梯度：{correct}")
+print(f"两者的差值：{x.grad - correct}")
 
 # %%
 # ``detach()``：同样的修改会被发现
@@ -59,7 +59,7 @@ shifted = y.detach().clone()
 shifted.add_(1)
 y.sum().backward()
 print(f"平移后的副本：{shifted}")
-print(f"梯度：        {x.grad}")
+print(f"原张量的梯度：{x.grad}")
 torch.testing.assert_close(x.grad, correct)
 
 # %%
