@@ -75,7 +75,7 @@ loss = (model(x) ** 2).mean()
 plain = torch.autograd.grad(loss, [x, *model.parameters()])
 for a, b in zip(checkpointed, plain):
     torch.testing.assert_close(a, b)
-print("all", len(plain), "gradients match")
+print(f"all {len(plain)} gradients match")
 
 # %%
 # The cost: every block runs twice
@@ -84,7 +84,7 @@ print("all", len(plain), "gradients match")
 calls = []
 model[0].register_forward_hook(lambda module, args, output: calls.append(1))
 checkpoint_sequential(model, 4, x, use_reentrant=False).sum().backward()
-print("first block ran", len(calls), "times for one step")
+print(f"first block ran {len(calls)} times for one step")
 
 # %%
 # Conclusion

@@ -22,8 +22,8 @@ print(f"device: {device}")
 x = torch.tensor([-100.0, 0.0, 100.0], device=device, requires_grad=True)
 naive = torch.log(1 + torch.exp(x))
 naive.sum().backward()
-print("value:", naive.detach())
-print("gradient:", x.grad)
+print(f"value: {naive.detach()}")
+print(f"gradient: {x.grad}")
 
 # %%
 # A stable ``forward()`` and its ``backward()``
@@ -48,8 +48,8 @@ class Softplus(Function):
 x.grad = None
 y = Softplus.apply(x)
 y.sum().backward()
-print("value:", *(f"{value:.4f}" for value in y.tolist()))
-print("gradient:", x.grad)
+print(f"value: {' '.join(f'{value:.4f}' for value in y.tolist())}")
+print(f"gradient: {x.grad}")
 torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
 
 # %%
@@ -80,7 +80,7 @@ class SoftplusForgetful(Softplus):
 
 x.grad = None
 SoftplusForgetful.apply(x).sum().backward()
-print("with sum(), the gradient looks right:", x.grad)
+print(f"with sum(), the gradient looks right: {x.grad}")
 try:
     gradcheck(SoftplusForgetful.apply, (x64,))
 except RuntimeError:  # GradcheckError is a RuntimeError

@@ -72,7 +72,7 @@ loss = (model(x) ** 2).mean()
 plain = torch.autograd.grad(loss, [x, *model.parameters()])
 for a, b in zip(checkpointed, plain):
     torch.testing.assert_close(a, b)
-print("全部", len(plain), "个梯度一致")
+print(f"全部 {len(plain)} 个梯度一致")
 
 # %%
 # 代价：每个模块都要跑两遍
@@ -81,7 +81,7 @@ print("全部", len(plain), "个梯度一致")
 calls = []
 model[0].register_forward_hook(lambda module, args, output: calls.append(1))
 checkpoint_sequential(model, 4, x, use_reentrant=False).sum().backward()
-print("一个训练步中，第一个模块运行了", len(calls), "次")
+print(f"一个训练步中，第一个模块运行了 {len(calls)} 次")
 
 # %%
 # 小结

@@ -20,8 +20,8 @@ print(f"设备：{device}")
 x = torch.tensor([-100.0, 0.0, 100.0], device=device, requires_grad=True)
 naive = torch.log(1 + torch.exp(x))
 naive.sum().backward()
-print("函数值：", naive.detach())
-print("梯度：", x.grad)
+print(f"函数值：{naive.detach()}")
+print(f"梯度：{x.grad}")
 
 # %%
 # 稳定的 ``forward()`` 及其 ``backward()``
@@ -46,8 +46,8 @@ class Softplus(Function):
 x.grad = None
 y = Softplus.apply(x)
 y.sum().backward()
-print("函数值：", *(f"{value:.4f}" for value in y.tolist()))
-print("梯度：", x.grad)
+print(f"函数值：{' '.join(f'{value:.4f}' for value in y.tolist())}")
+print(f"梯度：{x.grad}")
 torch.testing.assert_close(x.grad, torch.sigmoid(x.detach()))
 
 # %%
@@ -77,7 +77,7 @@ class SoftplusForgetful(Softplus):
 
 x.grad = None
 SoftplusForgetful.apply(x).sum().backward()
-print("用 sum() 时，梯度看起来是对的：", x.grad)
+print(f"用 sum() 时，梯度看起来是对的：{x.grad}")
 try:
     gradcheck(SoftplusForgetful.apply, (x64,))
 except RuntimeError:  # GradcheckError 是 RuntimeError 的子类

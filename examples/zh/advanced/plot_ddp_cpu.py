@@ -124,8 +124,8 @@ def accumulate(rank, skip_sync):
 
 every = launch(accumulate, False)
 once = launch(accumulate, True)
-print(f"allreduce 调用（每次的数值个数），每个微批次都同步：{every[0][0]}")
-print(f"allreduce 调用（每次的数值个数），使用 no_sync()：  {once[0][0]}")
+print(f"每个微批次都同步，各次 allreduce 发送的数值个数：{every[0][0]}")
+print(f"只在最后一个同步，各次 allreduce 发送的数值个数：{once[0][0]}")
 for (_, grad_every), (_, grad_once) in zip(every, once):
     torch.testing.assert_close(torch.tensor(grad_once), torch.tensor(grad_every))
 print("累积的梯度相同：是")
@@ -164,8 +164,8 @@ except mp.ProcessRaisedException:
     traceback.print_exc()
 
 # %%
-# 报错之前悄无声息
-# ----------------
+# 静默错误：第一次迭代
+# ----------------------
 # 一次迭代之后没有报错，但 ``used`` 的梯度从未取平均：两个进程持有的梯度不同。
 for rank, (used, unused) in enumerate(launch(train_two_heads, 1)):
     print(f"rank {rank}: used.weight.grad {torch.tensor(used)}")

@@ -77,7 +77,7 @@ print(f"loss_d：{loss_d.item():.4f}，loss_g：{loss_g.item():.4f}")
 # -------------------------------------
 # 这时判别器的损失也会写进生成器的 ``.grad``。只有在生成器反向传播之前调用
 # ``opt_g.zero_grad()`` 才能把它清掉；如果 ``zero_grad()`` 放在循环开头，生成器就会带着它
-# 走一步。
+# 更新参数。
 # “:ref:`静默错误示例 <sphx_glr_auto_examples_errors_plot_no_error_is_not_proof.py>`”测量了由此造成的偏差。
 opt_d.zero_grad()
 opt_g.zero_grad()
@@ -101,7 +101,7 @@ loss_g.backward(inputs=list(generator.parameters()))
 # 每个模型拿到的都是自己损失的梯度
 # --------------------------------
 # 生成器的梯度等于在一张新计算图上单独对 ``loss_g`` 求出的梯度。核对之后，两个优化器
-# 才各走一步。
+# 才各自更新一次参数。
 fresh_loss_g = -discriminator(generator(noise)).mean()
 expected = torch.autograd.grad(fresh_loss_g, generator.weight)[0]
 torch.testing.assert_close(generator.weight.grad, expected)

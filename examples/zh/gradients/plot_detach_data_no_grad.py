@@ -1,6 +1,6 @@
 """
-``detach()``、``.data`` 与 ``no_grad()``：悄无声息的错误梯度
-============================================================
+``detach()``、``.data`` 与 ``no_grad()``：静默算错的梯度
+========================================================
 
 ``detach()`` 和 ``.data`` 都能取出张量脱离计算图的数值，并与原张量共享内存。对这些数值做原地
 修改，依赖它们的梯度就错了。``detach()`` 会让 ``backward()`` 报错；``.data`` 却悄无声息地
@@ -22,19 +22,19 @@ print(f"设备：{device}")
 x = torch.randn(4, device=device, requires_grad=True)
 x.exp().sum().backward()
 correct = x.grad.clone()
-print(f"正确梯度：{correct}")
+print(f"正确的梯度：{correct}")
 
 # %%
-# ``.data``：悄悄算错
-# -------------------
+# 静默错误：``.data`` 让梯度算错
+# -------------------------------
 # 通过 ``.data`` 原地平移输出，保存的输出也跟着变了。没有任何报错，梯度的每个元素却都多了 1。
 x.grad = None
 y = x.exp()
 y.data.add_(1)
 y.sum().backward()
-print(f"用 .data 时：{x.grad}")
-print(f"正确梯度：   {correct}")
-print(f"差值：       {x.grad - correct}")
+print(f"算错的梯度：{x.grad}")
+print(f"正确的梯度：{correct}")
+print(f"两者的差值：{x.grad - correct}")
 
 # %%
 # ``detach()``：同样的修改会被发现
@@ -59,7 +59,7 @@ shifted = y.detach().clone()
 shifted.add_(1)
 y.sum().backward()
 print(f"平移后的副本：{shifted}")
-print(f"梯度：        {x.grad}")
+print(f"原张量的梯度：{x.grad}")
 torch.testing.assert_close(x.grad, correct)
 
 # %%

@@ -1,10 +1,10 @@
 """
-梯度累积：若干微批次加起来等于一个大批量
+梯度累积：若干微批次加起来等于一个大批次
 ========================================
 
 ``backward()`` 会把梯度加到 ``.grad`` 上，而不是覆盖它。平常训练循环调用 ``zero_grad()``
-正是为了消除这种累积；这里我们反过来有意利用它。把放不进内存的大批量拆成若干微批次，
-每个微批次的损失除以微批次个数，梯度累加起来就等于整个批量的梯度。我们用
+正是为了消除这种累积；这里我们反过来有意利用它。把放不进内存的大批次拆成若干微批次，
+每个微批次的损失除以微批次个数，梯度累加起来就等于整个批次的梯度。我们用
 ``torch.testing.assert_close`` 验证这一点，再用两种方式分别训练，比较得到的参数。
 """
 
@@ -28,7 +28,7 @@ inputs = torch.randn(16, 4, device=device)
 targets = torch.randn(16, 1, device=device)
 
 # %%
-# 整个批量的梯度
+# 整个批次的梯度
 # --------------
 # 对全部 16 个样本做一次前向传播和一次反向传播。
 model.zero_grad()
@@ -66,12 +66,12 @@ model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
     loss_fn(model(xb), yb).backward()
 ratio = model[2].bias.grad / full_batch[-1]
-print(f"与整批梯度之比：{ratio.item():.4f}")
+print(f"与整个批次的梯度之比：{ratio.item():.4f}")
 
 # %%
 # 两种方式分别训练
 # ----------------
-# 各走 3 个训练步：每步只调用一次 ``zero_grad()``，绝不放在微批次循环里面。
+# 两种方式各训练 3 步：每步只调用一次 ``zero_grad()``，绝不放在微批次循环里面。
 opt_full = torch.optim.SGD(model.parameters(), lr=0.1)
 opt_micro = torch.optim.SGD(twin.parameters(), lr=0.1)
 for step in range(3):

@@ -38,8 +38,8 @@ print(f"grad_fn：{dy_dx.grad_fn.name()}")
 (d2y_dx2,) = torch.autograd.grad(dy_dx.sum(), x)
 xd = x.detach()
 closed_form = 2 * torch.cos(xd) - torch.sin(xd) * xd
-print(f"d2y/dx2：{d2y_dx2.cpu()}")
-print(f"解析解： {closed_form.cpu()}")
+print(f"自动求导：{d2y_dx2.cpu()}")
+print(f"解析公式：{closed_form.cpu()}")
 torch.testing.assert_close(d2y_dx2, closed_form)
 
 # %%
@@ -85,7 +85,7 @@ linear = nn.Linear(2, 1).to(device)
 w = linear.weight.detach()
 expected = 2 * (w.norm() - 1) * w / w.norm()
 print(f"自动求导：{linear.weight.grad.cpu()}")
-print(f"解析解：  {expected.cpu()}")
+print(f"解析公式：{expected.cpu()}")
 torch.testing.assert_close(linear.weight.grad, expected)
 
 # %%

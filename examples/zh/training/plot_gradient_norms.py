@@ -64,7 +64,7 @@ def layer_grad_norms(model):
 
 sigmoid_norms = layer_grad_norms(sigmoid_net)
 residual_norms = layer_grad_norms(residual_net)
-print(f"{'层':<5}{'sigmoid':>12}{'残差':>10}")
+print(f"{'层':<5}{'sigmoid':>12}{'    残差网络':<8}")
 for i, (s, r) in enumerate(zip(sigmoid_norms, residual_norms)):
     print(f"{i + 1:<6}{s:12.2e}{r:12.2e}")
 
@@ -72,7 +72,7 @@ for i, (s, r) in enumerate(zip(sigmoid_norms, residual_norms)):
 # %%
 # 训练中每一层移动了多远
 # ----------------------
-# 走 20 个 SGD 训练步，再量出每一层的权重离起点有多远（相对于权重本身的大小）。
+# 用 SGD 训练 20 步，再量出每一层的权重离起点有多远（相对于权重本身的大小）。
 # sigmoid 网络的第一层几乎没动，甚至完全没动：它的更新量远低于 ``float32`` 权重的精度。
 def relative_moves(model, steps=20, lr=0.01):
     start = [layer.weight.detach().clone() for layer in model.layers]
@@ -87,8 +87,8 @@ def relative_moves(model, steps=20, lr=0.01):
 
 sigmoid_moves = relative_moves(sigmoid_net)
 residual_moves = relative_moves(residual_net)
-for name, moves in [("sigmoid", sigmoid_moves), ("残差", residual_moves)]:
-    print(f"{name:>8}：第一层移动了 {moves[0]:.1e}，最后一层 {moves[-1]:.1e}")
+for name, moves in [("sigmoid 网络", sigmoid_moves), ("残差网络", residual_moves)]:
+    print(f"{name:s}：第一层移动了 {moves[0]:.1e}，最后一层 {moves[-1]:.1e}")
 
 assert sigmoid_moves[0] < sigmoid_moves[-1] / 1e6
 assert residual_moves[0] > residual_moves[-1] / 10

@@ -64,8 +64,8 @@ except RuntimeError:
     traceback.print_exc()
 
 # %%
-# 错误的修复：``retain_graph=True``
-# ---------------------------------
+# 似是而非的修复：``retain_graph=True``
+# -------------------------------------
 # 中间没有 ``step()`` 时它能运行，但什么都没有被释放：计算图每一步增长一段，
 # 每次反向传播都回到第 0 段。
 hidden = torch.zeros(4, 8, device=device)
