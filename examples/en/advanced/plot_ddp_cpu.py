@@ -166,8 +166,8 @@ except mp.ProcessRaisedException:
     traceback.print_exc()
 
 # %%
-# Silent before it fails
-# ----------------------
+# The silent mistake: the first iteration
+# ---------------------------------------
 # After one iteration there is no error, but the gradients of ``used`` were never
 # averaged: the two processes hold different ones.
 for rank, (used, unused) in enumerate(launch(train_two_heads, 1)):

@@ -26,8 +26,8 @@ correct = x.grad.clone()
 print(f"correct gradient: {correct}")
 
 # %%
-# ``.data``: silently wrong
-# -------------------------
+# The silent mistake: ``.data`` makes the gradient wrong
+# ------------------------------------------------------
 # Shifting the output in place through ``.data`` also shifts the saved output. No
 # error is raised, and every element of the gradient is off by one.
 x.grad = None
