@@ -6,7 +6,7 @@ folders, the search dictionary) follow from the source folder's name, see
 ``autograd_docs.languages``.  Anything with logic lives in ``autograd_docs``.
 """
 
-project = "PyTorch Autograd Notes"
+project = "PyTorch autograd notes"
 author = "autograd-docs contributors"
 copyright = "2026, autograd-docs contributors"
 
@@ -55,7 +55,7 @@ sphinx_gallery_conf = {
     "reset_modules": ("autograd_docs.gallery.reset_torch",),
     "reset_modules_order": "before",
     "subsection_order": ["graph", "gradients", "errors", "training", "advanced"],  # the reading order of the concept map
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "autograd_docs.gallery.ReadingOrder",  # as each GALLERY_HEADER.rst introduces them
     "abort_on_example_error": False,
     "write_computation_times": False,  # timings differ run to run; pages must not
     "css": ["sg_gallery"],  # not the binder, dataframe and rendered-HTML styles: the examples print text

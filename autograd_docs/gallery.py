@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from .languages import GALLERY_DIR, folder_of
@@ -23,7 +25,7 @@ ZH_LABELS: list[tuple[str, str]] = [
     (r":ref:`Go to the end <([^>]+)>`(\s+)to download the full example code\.",
      r":ref:`跳到页尾 <\1>`\\ 下载完整的示例代码。"),  # "\ ": no space between the link and the Chinese
     (r"\*\*Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)",
-     r"**脚本总运行时间：** \1 分 \2 秒"),
+     r"**脚本总运行时间：**\\ \1 分 \2 秒"),  # "\ ": no space after the full-width colon
     (r"Download Python source code: ", "下载 Python 源代码："),
     (r"Download Jupyter notebook: ", "下载 Jupyter 笔记本："),
     (r"Download zipped: ", "下载压缩包："),
@@ -194,6 +196,95 @@ def rewrite_generated_page(app: Sphinx, docname: str, source: list[str]) -> None
     source[0] = text
 
 
+# The order a reader meets the examples in, group by group, as each group's
+# GALLERY_HEADER.rst introduces them (sphinx-gallery's own orders are by file name, size
+# or title).  ``within_subsection_order`` in conf.py; tests/test_extension.py checks that
+# every example is listed.
+READING_ORDER = (
+    "plot_leaf_tensors.py", "plot_leaf_on_device.py",
+    "plot_training_loop.py", "plot_gradient_accumulation.py", "plot_second_derivative.py",
+    "plot_detach_data_no_grad.py",
+    "plot_two_optimizers.py", "plot_inplace_anomaly.py", "plot_nan_anomaly.py",
+    "plot_no_error_is_not_proof.py",
+    "plot_train_eval_modes.py", "plot_truncated_bptt.py", "plot_where_graph_breaks.py",
+    "plot_wrong_fixes.py", "plot_gradient_clipping.py", "plot_gradient_norms.py",
+    "plot_mixed_precision.py", "plot_checkpointing.py", "plot_custom_function.py",
+    "plot_ddp_cpu.py", "plot_per_sample_gradients.py",
+)  # fmt: skip
+
+
+class ReadingOrder:
+    """Sort key for the examples of one gallery group: READING_ORDER, then by file name.
+
+    >>> sorted(["b/plot_x.py", "b/plot_leaf_on_device.py", "b/plot_leaf_tensors.py"], key=ReadingOrder("b"))
+    ['b/plot_leaf_tensors.py', 'b/plot_leaf_on_device.py', 'b/plot_x.py']
+    """
+
+    def __init__(self, src_dir: str) -> None:
+        self.src_dir = src_dir
+
+    def __call__(self, filename: str) -> tuple[int, str]:
+        name = Path(filename).name
+        return (READING_ORDER.index(name), "") if name in READING_ORDER else (len(READING_ORDER), name)
+
+
+# sphinx-gallery turns an example's text into Markdown for its notebook, but it leaves
+# :ref:`text <label>` as `text <label>`, which a notebook shows as a dead label in code
+# font.  Before the gallery writes its notebooks, each such reference becomes a link to the
+# published page (what rst2md already does for `text <https://...>`_).
+MYST_LABEL = re.compile(r"^\(([\w-]+)\)=[ \t]*$", re.MULTILINE)
+REF_ROLE = re.compile(r":ref:`([^`<]+?)\s*<([^`>]+)>`")
+
+
+def published_labels(srcdir: Path, examples: Path, base: str) -> dict[str, str]:
+    """Every label a page defines (MyST's ``(label)=``) or an example gets from
+    sphinx-gallery, with the published address of its page."""
+    urls = {}
+    for page in srcdir.rglob("*.md"):
+        docname = page.relative_to(srcdir).with_suffix("").as_posix()
+        if docname.startswith((f"{GALLERY_DIR}/", "_")):
+            continue
+        for label in MYST_LABEL.findall(page.read_text(encoding="utf-8")):
+            urls[label] = f"{base}/{docname}.html#{label}"
+    for script in examples.rglob("plot_*.py"):
+        path = script.relative_to(examples).with_suffix("").as_posix()
+        urls[f"sphx_glr_{GALLERY_DIR}_{path.replace('/', '_')}.py"] = f"{base}/{GALLERY_DIR}/{path}.html"
+    return urls
+
+
+def link_references(text: str, urls: dict[str, str]) -> str:
+    """reST for a notebook: each :ref: becomes a link to the published page.
+
+    >>> link_references("See :ref:`the graph <g>`.", {"g": "https://x/en/g.html#g"})
+    'See `the graph <https://x/en/g.html#g>`_.'
+    """
+
+    def link(match: re.Match) -> str:
+        if match[2] not in urls:
+            raise ExtensionError(f"an example links to {match[2]!r}, which no page or example defines")
+        return f"`{match[1]} <{urls[match[2]]}>`_"
+
+    return REF_ROLE.sub(link, text)
+
+
+def link_notebook_references(app: Sphinx) -> None:
+    """Make sphinx-gallery's notebook converter (``rst2md``) link each :ref: first."""
+    from sphinx_gallery import notebook
+
+    from .publishing import site_url
+
+    base = f"{site_url(app.config)}/{folder_of(app.srcdir)}"
+    examples = Path(app.config.sphinx_gallery_conf["examples_dirs"])
+    urls = published_labels(Path(app.srcdir), examples, base)
+    original = getattr(notebook.rst2md, "__wrapped__", notebook.rst2md)
+
+    @functools.wraps(original)
+    def rst2md(text: str, *args: Any, **kwargs: Any) -> str:
+        return original(link_references(text, urls), *args, **kwargs)
+
+    notebook.rst2md = rst2md
+
+
 def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -234,6 +325,7 @@ def setup(app: Sphinx) -> None:
     app.connect("html-page-context", drop_unused_gallery_assets)
     app.add_config_value("autograd_expected_errors", {}, "env", types=(dict,))
     app.connect("builder-inited", forget_failed_runs, priority=400)  # before the gallery runs
+    app.connect("builder-inited", link_notebook_references, priority=400)
     app.connect("builder-inited", check_expected_errors, priority=900)  # after the gallery ran
     app.add_config_value("autograd_repository", "", "html", types=(str,))
     app.add_config_value("autograd_notebooks_branch", "gh-pages", "html", types=(str,))

@@ -22,7 +22,7 @@ LANGUAGES: dict[str, tuple[str, str, str]] = {
     "zh": ("zh_CN", "zh-CN", "中文"),
 }
 GALLERY_DIR = "auto_examples"
-SITE_TITLES = {"en": "PyTorch Autograd Notes", "zh": "PyTorch 自动求导笔记"}
+SITE_TITLES = {"en": "PyTorch autograd notes", "zh": "PyTorch 自动求导笔记"}
 # Ideographs, CJK and full-width punctuation, and the curly quotes Chinese uses (“” ‘’).
 CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d"
 # A line break inside a Chinese sentence: HTML would show it as a stray space.

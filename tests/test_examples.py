@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -82,3 +83,33 @@ def test_notebook_download_runs_in_an_empty_folder(notebook: Path, tmp_path: Pat
     shutil.copy(notebook, copy)
     nb = nbformat.read(copy, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+
+
+def notebook_text(path: Path) -> str:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize("notebook", downloads(".ipynb"), ids=_id)
+def test_notebook_links_lead_to_published_pages(notebook: Path) -> None:
+    """A notebook has no Sphinx to resolve :ref:; its links are addresses of the site."""
+    site_url = re.search(r'^autograd_site_url = "([^"]+)"', (ROOT / "conf.py").read_text(), re.M)[1]
+    text = notebook_text(notebook)
+    dead = re.findall(r"`[^`\n]*<[\w.-]+>`", text)
+    assert not dead, f"{_id(notebook)} shows unresolved references: {dead}"
+    folder = notebook.relative_to(SITE).parts[0]
+    for url in re.findall(r"\]\((https?://[^)\s]+)\)", text):
+        if not url.startswith(site_url):
+            continue
+        page = url.removeprefix(site_url.rstrip("/") + "/").split("#")[0]
+        assert page.startswith(f"{folder}/"), f"{_id(notebook)} links to the other language: {url}"
+        assert (SITE / page).is_file(), f"{_id(notebook)} links to {url}, which the site does not have"
+
+
+def test_every_example_has_a_place_in_the_reading_order() -> None:
+    from autograd_docs.gallery import READING_ORDER
+
+    for folder in FOLDERS:
+        names = sorted(p.name for p in (ROOT / "examples" / folder).rglob("plot_*.py"))
+        missing = sorted(set(names) - set(READING_ORDER))
+        assert not missing, f"add {missing} to READING_ORDER in autograd_docs/gallery.py"

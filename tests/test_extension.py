@@ -79,7 +79,7 @@ def test_chinese_gallery_labels() -> None:
         "        :ref:`Go to the end <sphx_glr_download_x>`\n        to download the full example code.\n"
     )
     translated = translate_labels(rst)
-    assert "**脚本总运行时间：** 0 分 1.250 秒" in translated
+    assert "**脚本总运行时间：**\\ 0 分 1.250 秒" in translated
     assert ":download:`下载 Python 源代码：plot_x.py <plot_x.py>`" in translated
     assert ":ref:`跳到页尾 <sphx_glr_download_x>`\\ 下载完整的示例代码。" in translated
 
