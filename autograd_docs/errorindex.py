@@ -51,10 +51,14 @@ INDEX = "errors"  # docs/<lang>/errors.md
 DATA_FILE = "autograd-errors.js"
 KINDS = ("error", "warning")
 FRONT_MATTER = re.compile(r"\A---\s*\n(?P<yaml>.*?)^---\s*$", re.M | re.S)
-RANGE = re.compile(r"^(?P<low>\d+\.\d+)(?:\s*[–-]\s*(?P<high>\d+\.\d+)?)?$")
+# "1.0–2.13", "2.1–" (still printed), "0.4" (one release), "–2.13" (up to 2.13: the releases
+# before the first one checked were not checked)
+RANGE = re.compile(r"^(?P<low>\d+\.\d+)?(?:\s*[–-]\s*(?P<high>\d+\.\d+)?)?$")
 LABELS = {
-    "en": {"message": "Message", "fix": "Fix", "warning": " (warning)", "wordings": "Wordings by release"},
-    "zh": {"message": "报错信息", "fix": "修复方法", "warning": "（警告）", "wordings": "各版本的报错原文"},
+    "en": {"message": "Message", "fix": "Fix", "warning": " (warning)", "wordings": "Wordings by release",
+           "unchecked": "torch ≤ {high}; earlier releases not checked"},
+    "zh": {"message": "报错信息", "fix": "修复方法", "warning": "（警告）", "wordings": "各版本的报错原文",
+           "unchecked": "torch ≤ {high}，更早的版本未核对"},
 }
 
 
@@ -113,7 +117,8 @@ def read_entry(path: Path) -> tuple[Entry | None, list[str]]:
                 problems.append(f"{path.name}: wording {number} has no {key}")
         if wording.get("device", "cuda") not in ("cpu", "cuda"):
             problems.append(f"{path.name}: wording {number}: device {wording['device']!r} is not cpu or cuda")
-        if isinstance(wording.get("torch"), str) and not RANGE.match(wording["torch"]):
+        match = RANGE.match(wording["torch"].strip()) if isinstance(wording.get("torch"), str) else None
+        if isinstance(wording.get("torch"), str) and not (match and (match["low"] or match["high"])):
             problems.append(f"{path.name}: wording {number}: torch {wording['torch']!r} is not like '1.0–2.13'")
     questions = data.get("questions") or []
     if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
@@ -167,16 +172,34 @@ def is_current(torch_range: str, version: str) -> bool:
 
     >>> is_current("1.0–2.13", "2.13.0"), is_current("0.3–0.4", "2.13.0"), is_current("2.1–", "2.13.0")
     (True, False, True)
+    >>> is_current("–2.13", "2.13.0"), is_current("–2.3", "2.13.0")
+    (True, False)
     """
     match = RANGE.match(torch_range.strip())
-    if not match:
+    if not match or not (match["low"] or match["high"]):
         return False
-    low = release(match["low"])
+    low = release(match["low"]) if match["low"] else (0, 0)
     if match["high"] is None:
         high = release(match["low"]) if "–" not in torch_range and "-" not in torch_range else (99, 0)
     else:
         high = release(match["high"])
     return low <= release(version) <= high
+
+
+def releases_text(torch_range: str, folder: str) -> str:
+    """What a wording's list item says of its releases.
+
+    >>> releases_text("1.0–2.13", "en"), releases_text("–2.13", "en")
+    (' (torch 1.0–2.13)', ' (torch ≤ 2.13; earlier releases not checked)')
+    >>> releases_text("–2.13", "zh")
+    '（torch ≤ 2.13，更早的版本未核对）'
+    """
+    match = RANGE.match(torch_range.strip())
+    if match and match["high"] and not match["low"]:
+        text = LABELS[folder]["unchecked"].format(high=match["high"])
+    else:
+        text = f"torch {torch_range}"
+    return f"（{text}）" if folder == "zh" else f" ({text})"
 
 
 def wording_pattern(text: str) -> re.Pattern[str]:
@@ -322,8 +345,9 @@ def add_wordings(app: Sphinx, doctree: nodes.document) -> None:
     section = nodes.section("", nodes.title(title, title), ids=["wordings-by-release"], names=[title.lower()])
     items = nodes.bullet_list()
     for wording in entry.wordings:
+        releases = releases_text(wording["torch"], folder_of(app.srcdir))
         items += nodes.list_item("", nodes.paragraph("", "", nodes.literal(wording["text"], wording["text"]),
-                                                     nodes.Text(f" (torch {wording['torch']})")))  # fmt: skip
+                                                     nodes.Text(releases)))  # fmt: skip
     section += items
     top += section
 

@@ -56,6 +56,7 @@ def test_an_entry_is_read_from_its_front_matter(tmp_path) -> None:
         (('fix: "Sum the losses."', 'fix: ""'), "no fix"),
         (("kind: error", "kind: oops"), "kind is 'oops'"),
         (('torch: "1.10–2.13"', 'torch: "recent"'), "is not like"),
+        (('torch: "1.10–2.13"', 'torch: "–"'), "is not like"),
         (('source: "torch/csrc/autograd/saved_variable.cpp"', 'source: ""'), "has no source"),
     ],
 )
