@@ -76,11 +76,11 @@ def item_fix(model):
 # ``step()`` 没有东西可以更新。由 ``loss.item()`` 重新构造的张量是一个没有历史的新叶子张量，
 # 和 ``no_grad()`` 下算出的损失一样。
 results = {name: train(fn) for name, fn in
-           [("correct", correct), ("requires_grad", requires_grad_fix), ("item", item_fix)]}
+           [("正确", correct), ("requires_grad 修复", requires_grad_fix), ("item 修复", item_fix)]}
 for name, (first, last, missing) in results.items():
-    print(f"{name:>13}：损失 {first:.4f} -> {last:.4f}，没有梯度的参数：{missing}")
+    print(f"{name:>16}：损失 {first:.4f} -> {last:.4f}，没有梯度的参数：{missing}")
 
-for name in ("requires_grad", "item"):
+for name in ("requires_grad 修复", "item 修复"):
     first, last, missing = results[name]
     assert first == last and missing == ["weight", "bias"]
 
