@@ -87,5 +87,5 @@ except RuntimeError:  # GradcheckError 是 RuntimeError 的子类
 # 小结
 # ----
 # 自定义的反向传播是自动求导（autograd）无法替你检查的代码：请在 ``float64`` 下对它运行 ``gradcheck`` 和
-# ``gradgradcheck``。“:ref:`自定义自动求导函数 <custom-function>`”一页讲解了 ``save_for_backward``、``mark_dirty``
+# ``gradgradcheck``。:ref:`自定义自动求导函数 <custom-function>`\ 一页讲解了 ``save_for_backward``、``mark_dirty``
 # 和 ``once_differentiable``。

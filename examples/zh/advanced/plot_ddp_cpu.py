@@ -184,5 +184,5 @@ torch.testing.assert_close(torch.tensor(results[0][0]), torch.tensor(results[1][
 # 小结
 # ----
 # DDP 通过参数就绪时触发的钩子对梯度取平均；``no_sync()`` 把这一步推迟到最后一个微批次；
-# 每个参数要么被用到，要么被声明为未使用。“:ref:`分布式训练 <distributed>`”一页说明了这个选项的代价，
+# 每个参数要么被用到，要么被声明为未使用。:ref:`分布式训练 <distributed>`\ 一页说明了这个选项的代价，
 # 以及可重入激活检查点引起的“ready only once”报错。

@@ -78,4 +78,4 @@ except ValueError:
 # 小结
 # ----
 # 让参数保持 ``float32``，由 ``autocast`` 挑选以 16 位执行的运算，并按缩放器要求的顺序调用。
-# “:ref:`混合精度 <mixed-precision>`”一页逐步演示了每个调用、被跳过的一步，以及 ``GradScaler`` 的另外两个报错。
+# :ref:`混合精度 <mixed-precision>`\ 一页逐步演示了每个调用、被跳过的一步，以及 ``GradScaler`` 的另外两个报错。

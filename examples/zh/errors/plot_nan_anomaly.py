@@ -71,4 +71,4 @@ print(f"points.grad：{points.grad}")
 # ----
 # ``detect_anomaly()`` 点名的是 NaN 首次出现的节点，原因可能还在前一步，比如这里
 # ``sqrt`` 产生的 ``inf``。尽量选用始终有限的公式，比如库里现成的范数，或者在 ``sqrt``
-# 之前先用 ``clamp`` 限制取值。详见“:ref:`异常检测 <anomaly-detection>`”。
+# 之前先用 ``clamp`` 限制取值。详见\ :ref:`异常检测 <anomaly-detection>`。

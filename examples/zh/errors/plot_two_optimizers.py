@@ -78,7 +78,7 @@ print(f"loss_d：{loss_d.item():.4f}，loss_g：{loss_g.item():.4f}")
 # 这时判别器的损失也会写进生成器的 ``.grad``。只有在生成器反向传播之前调用
 # ``opt_g.zero_grad()`` 才能把它清掉；如果 ``zero_grad()`` 放在循环开头，生成器就会带着它
 # 更新参数。
-# “:ref:`静默错误示例 <sphx_glr_auto_examples_errors_plot_no_error_is_not_proof.py>`”测量了由此造成的偏差。
+# :ref:`静默错误示例 <sphx_glr_auto_examples_errors_plot_no_error_is_not_proof.py>`\ 测量了由此造成的偏差。
 opt_d.zero_grad()
 opt_g.zero_grad()
 discriminator(generator(noise)).mean().backward()
@@ -115,5 +115,5 @@ opt_g.step()
 # ----
 # 优化器的 ``step()`` 会原地修改参数。要么让所有依赖当前参数的 ``backward()`` 都在第一次
 # ``step()`` 之前完成，要么在 ``step()`` 之后重新做一次前向传播；判别器要用 ``fake.detach()``
-# 来训练。报错的原因详见“:ref:`参数更新的时机 <step-between-backwards>`”，多个优化器的调用顺序也在那里；
-# ``retain_graph=True`` 的用法见“:ref:`多个损失共用一张计算图 <retain-graph>`”。
+# 来训练。报错的原因详见\ :ref:`参数更新的时机 <step-between-backwards>`，多个优化器的调用顺序也在那里；
+# ``retain_graph=True`` 的用法见\ :ref:`多个损失共用一张计算图 <retain-graph>`。

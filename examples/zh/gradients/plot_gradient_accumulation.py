@@ -40,7 +40,7 @@ full_batch = [p.grad.clone() for p in model.parameters()]
 # -------------------------
 # 只清零一次，然后每个微批次做一次反向传播。除以 ``num_micro`` 之后，4 个平均损失之和
 # 就等于 16 个样本的平均损失，因为这 4 个微批次大小相同（大小不等时，应按
-# ``len(xb) / len(inputs)`` 给每个损失加权，两者的差别见“:ref:`梯度清零 <zero-grad>`”）。
+# ``len(xb) / len(inputs)`` 给每个损失加权，两者的差别见\ :ref:`梯度清零 <zero-grad>`）。
 num_micro = 4
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
@@ -61,7 +61,7 @@ print(f"最大绝对误差低于 1e-6：{max_diff < 1e-6}")
 # 如果不做除法
 # ------------
 # 每个微批次都贡献自己完整的平均损失，梯度变成 ``num_micro`` 倍。这会带来什么后果取决于优化器：
-# “:ref:`梯度清零 <zero-grad>`”一页比较了 SGD、Adam 和梯度裁剪三种情况。
+# :ref:`梯度清零 <zero-grad>`\ 一页比较了 SGD、Adam 和梯度裁剪三种情况。
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
     loss_fn(model(xb), yb).backward()
@@ -93,4 +93,4 @@ print(f"训练 3 步后参数的最大绝对误差低于 1e-6：{max_diff < 1e-6
 # 小结
 # ----
 # 梯度累积就是有意保留 ``zero_grad()`` 平常要消除的那种累加：每个训练步只清零一次，
-# 并按比例缩放每个微批次的损失。清零的细节见“:ref:`梯度清零 <zero-grad>`”，训练循环见“:ref:`计算梯度与更新参数 <backward-and-step>`”。
+# 并按比例缩放每个微批次的损失。清零的细节见\ :ref:`梯度清零 <zero-grad>`，训练循环见\ :ref:`计算梯度与更新参数 <backward-and-step>`。

@@ -106,4 +106,4 @@ for step in range(30):
 # 小结
 # ----
 # ``create_graph=True`` 让梯度变成可以再次求导的量：可以求二阶导数，也可以对梯度的范数
-# 施加惩罚。``torch.autograd.grad`` 与 ``backward()`` 的对比见“:ref:`求梯度的两种方式 <backward-vs-grad>`”。
+# 施加惩罚。``torch.autograd.grad`` 与 ``backward()`` 的对比见\ :ref:`求梯度的两种方式 <backward-vs-grad>`。

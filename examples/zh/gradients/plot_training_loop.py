@@ -90,5 +90,5 @@ for step in range(5):
 # %%
 # 小结
 # ----
-# ``backward()`` 把梯度算进 ``.grad``；``step()`` 原地应用这些梯度。各阶段的详细说明见“:ref:`计算梯度与更新参数 <backward-and-step>`”；循环为什么先梯度清零，见“:ref:`梯度清零 <zero-grad>`”；
-# 计算图在 ``step()`` 之后再次使用时版本号为什么要紧，见“:ref:`参数更新的时机 <step-between-backwards>`”。
+# ``backward()`` 把梯度算进 ``.grad``；``step()`` 原地应用这些梯度。各阶段的详细说明见\ :ref:`计算梯度与更新参数 <backward-and-step>`；循环为什么先梯度清零，见\ :ref:`梯度清零 <zero-grad>`；
+# 计算图在 ``step()`` 之后再次使用时版本号为什么要紧，见\ :ref:`参数更新的时机 <step-between-backwards>`。

@@ -69,5 +69,5 @@ torch.testing.assert_close(weight.grad, 2 * weight.detach())
 # 小结
 # ----
 # 对需要梯度的张量转换设备或数据类型，这一步也是计算图的一部分。要么直接在目标设备上创建
-# 叶子张量，要么先转换再调用 ``requires_grad_()``。计算图的原理见“:ref:`计算图 <computational-graph>`”；
-# 哪些张量保存 ``.grad``，见“:ref:`叶子张量 <leaf-tensors>`”。
+# 叶子张量，要么先转换再调用 ``requires_grad_()``。计算图的原理见\ :ref:`计算图 <computational-graph>`；
+# 哪些张量保存 ``.grad``，见\ :ref:`叶子张量与非叶子张量 <leaf-tensors>`。

@@ -72,5 +72,5 @@ assert min(norm for loss, norm in clipped) > 1.0
 # 小结
 # ----
 # 在 ``backward()`` 之后、``step()`` 之前裁剪，并记录 ``clip_grad_norm_`` 的返回值：
-# 这个数突然跳高，是梯度爆炸的第一个信号。“:ref:`梯度裁剪 <gradient-clipping>`”一页还介绍了
+# 这个数突然跳高，是梯度爆炸的第一个信号。:ref:`梯度裁剪 <gradient-clipping>`\ 一页还介绍了
 # ``clip_grad_value_``、梯度累积时的裁剪，以及如何逐层查看梯度范数。

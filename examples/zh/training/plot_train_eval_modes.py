@@ -131,5 +131,5 @@ print(f"推理张量：{predictions.is_inference()}，最小值：{predictions.m
 # 小结
 # ----
 # 验证时既要调用 ``model.eval()``，也要关闭记录；一个标志就能同时控制两者。
-# “:ref:`训练模式与评估模式 <train-eval-modes>`”一页逐一解释了每个开关，以及 RNN 在 GPU 上以评估模式
+# :ref:`训练模式与评估模式 <train-eval-modes>`\ 一页逐一解释了每个开关，以及 RNN 在 GPU 上以评估模式
 # 做反向传播时 cuDNN 抛出的错误。

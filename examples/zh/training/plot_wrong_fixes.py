@@ -76,11 +76,11 @@ def item_fix(model):
 # ``step()`` 没有东西可以更新。由 ``loss.item()`` 重新构造的张量是一个没有历史的新叶子张量，
 # 和 ``no_grad()`` 下算出的损失一样。
 results = {name: train(fn) for name, fn in
-           [("correct", correct), ("requires_grad", requires_grad_fix), ("item", item_fix)]}
+           [("正确", correct), ("requires_grad 修复", requires_grad_fix), ("item 修复", item_fix)]}
 for name, (first, last, missing) in results.items():
-    print(f"{name:>13}：损失 {first:.4f} -> {last:.4f}，没有梯度的参数：{missing}")
+    print(f"{name:>16}：损失 {first:.4f} -> {last:.4f}，没有梯度的参数：{missing}")
 
-for name in ("requires_grad", "item"):
+for name in ("requires_grad 修复", "item 修复"):
     first, last, missing = results[name]
     assert first == last and missing == ["weight", "bias"]
 
@@ -131,5 +131,5 @@ for step in (1, 10, 25, 50):
 # ----
 # 一行代码就能压下去的报错，往往是计算图断了，或者本该分离的状态没有分离的症状。
 # 要治本：去掉弄断计算图的东西，在损失里用 torch 运算，对跨步携带的张量调用 ``detach()``。
-# “:ref:`似是而非的修复 <wrong-fixes>`”一页现场演示了每个报错，还包括返回错误梯度的 ``.data``
-# 写法；“:ref:`报错索引 <errors>`”列出了所有报错信息。
+# :ref:`似是而非的修复 <wrong-fixes>`\ 一页现场演示了每个报错，还包括返回错误梯度的 ``.data``
+# 写法；:ref:`报错索引 <errors>`\ 列出了所有报错信息。
