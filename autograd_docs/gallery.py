@@ -233,7 +233,8 @@ class ReadingOrder:
 # font.  Before the gallery writes its notebooks, each such reference becomes a link to the
 # published page (what rst2md already does for `text <https://...>`_).
 MYST_LABEL = re.compile(r"^\(([\w-]+)\)=[ \t]*$", re.MULTILINE)
-REF_ROLE = re.compile(r":ref:`([^`<]+?)\s*<([^`>]+)>`")
+# with the escaped spaces ("\\ ") that join a role to Chinese text in reST, not in Markdown
+REF_ROLE = re.compile(r"(?:\\ )?:ref:`([^`<]+?)\s*<([^`>]+)>`(?:\\ )?")
 
 
 def published_labels(srcdir: Path, examples: Path, base: str) -> dict[str, str]:
@@ -257,6 +258,8 @@ def link_references(text: str, urls: dict[str, str]) -> str:
 
     >>> link_references("See :ref:`the graph <g>`.", {"g": "https://x/en/g.html#g"})
     'See `the graph <https://x/en/g.html#g>`_.'
+    >>> link_references("见\\ :ref:`计算图 <g>`\\ 一页", {"g": "https://x/zh/g.html#g"})
+    '见`计算图 <https://x/zh/g.html#g>`_一页'
     """
 
     def link(match: re.Match) -> str:
