@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import subprocess
@@ -58,6 +59,12 @@ def context() -> multiprocessing.context.ForkServerContext:
         _fresh_path[:] = ast.literal_eval(shown)[1:]
         _context = server
         return _context
+
+
+def start_server() -> None:
+    """Start the fork server (and its imports) now, before the first kernel needs it."""
+    context()
+    multiprocessing.forkserver.ensure_running()
 
 
 def forkable(cmd: list[str], env: dict[str, str]) -> bool:

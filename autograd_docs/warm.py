@@ -106,9 +106,15 @@ def execute_stale_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str])
     """Run the pages among ``docnames`` that have no cache record (one build at a time)."""
     from jupyter_cache import get_cache
 
+    from .kernels import start_server
     from .provenance import cache_lock
 
     path = env.mystnb_config.execution_cache_path or ".jupyter_cache"
+    if not stale_pages(env, docnames, get_cache(path)):
+        return  # nothing to run: no reason to wait for the other language's build
+    # The fork server imports torch and ipykernel (seconds): start it before waiting, so it
+    # is ready when the other language's build lets this one run its pages.
+    start_server()
     # The other language's build waits here, then finds the pages it shares already run.
     with cache_lock(path):
         run_stale_pages(env, docnames, get_cache(path))
