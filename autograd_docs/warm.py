@@ -102,52 +102,86 @@ def workers() -> int:
     return max(2, 2 * cores)
 
 
+def code_of(notebook: Any) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def shares_code_with_twin(env: BuildEnvironment, job: Job) -> bool:
+    """Whether the other language's page has the same code, so one build's run serves both."""
+    from myst_nb.core.read import create_nb_reader
+
+    from .languages import folder_of, twin_folder
+
+    srcdir = Path(env.srcdir)
+    twin = srcdir.parent / twin_folder(folder_of(srcdir)) / job.path.relative_to(srcdir)
+    if not twin.is_file():
+        return False
+    content = twin.read_text(encoding="utf-8")
+    reader = create_nb_reader(str(twin), env.myst_config, env.mystnb_config, content)
+    return reader is not None and code_of(reader.read(content)) == code_of(job.notebook)
+
+
 def execute_stale_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Run the pages among ``docnames`` that have no cache record (one build at a time)."""
+    """Run the pages among ``docnames`` that have no cache record.
+
+    A page whose code is this language's own (its twin's differs) runs at once.  A page
+    whose code both languages share runs under the cache's lock: the first build to get
+    it runs the page, and the other finds it in the cache.  Records are written under
+    the lock.
+    """
     from jupyter_cache import get_cache
 
     from .kernels import start_server
     from .provenance import cache_lock
 
     path = env.mystnb_config.execution_cache_path or ".jupyter_cache"
-    if not stale_pages(env, docnames, get_cache(path)):
+    jobs = stale_pages(env, docnames, get_cache(path))
+    if not jobs:
         return  # nothing to run: no reason to wait for the other language's build
-    # The fork server imports torch and ipykernel (seconds): start it before waiting, so it
-    # is ready when the other language's build lets this one run its pages.
-    start_server()
-    # The other language's build waits here, then finds the pages it shares already run.
-    with cache_lock(path):
-        run_stale_pages(env, docnames, get_cache(path))
+    start = time.perf_counter()
+    start_server()  # the fork server imports torch and ipykernel: seconds
+    own = [job for job in jobs if not shares_code_with_twin(env, job)]
+    with ThreadPoolExecutor(max_workers=min(workers(), len(jobs))) as pool:
+        running = [(job, pool.submit(execute, job)) for job in own]
+        for job in own:
+            logger.info(f"{job.path}: Executing notebook in a forked kernel")
+        with cache_lock(path):
+            cache = get_cache(path)
+            for job in jobs:
+                if all(job is not mine for mine in own) and not cached(cache, job):  # the other build may have run it
+                    logger.info(f"{job.path}: Executing notebook in a forked kernel")
+                    running.append((job, pool.submit(execute, job)))
+            results = [(job, future.result()) for job, future in running]
+            record(cache, results)
+    logger.info(
+        f"autograd: executed {len(results)} pages in forked kernels, {workers()} at a time, "
+        f"in {time.perf_counter() - start:.1f} s ({sum(r is None for _, r in results)} left to MyST-NB)"
+    )
 
 
-def run_stale_pages(env: BuildEnvironment, docnames: list[str], cache: Any) -> None:
+def cached(cache: Any, job: Job) -> bool:
+    try:
+        cache.match_cache_notebook(job.notebook)
+    except KeyError:
+        return False
+    return True
+
+
+def record(cache: Any, results: list[tuple[Job, Any]]) -> None:
+    """Write each page's result into the cache as MyST-NB would (a failed page is left out)."""
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.cache.db import NbProjectRecord
 
-    jobs = stale_pages(env, docnames, cache)
-    if not jobs:
-        return
-    start = time.perf_counter()
-    for job in jobs:
-        logger.info(f"{job.path}: Executing notebook in a forked kernel")
-    with ThreadPoolExecutor(max_workers=min(workers(), len(jobs))) as pool:
-        results = list(pool.map(execute, jobs))
-    cached = 0
-    for job, result in zip(jobs, results, strict=True):
+    for job, result in results:
         if result is None:
             continue  # MyST-NB runs it again while reading, and reports it
-        record = cache.add_nb_to_project(str(job.path), read_data=job.read_fmt)
-        NbProjectRecord.remove_tracebacks([record.pk], cache.db)
+        project = cache.add_nb_to_project(str(job.path), read_data=job.read_fmt)
+        NbProjectRecord.remove_tracebacks([project.pk], cache.db)
         cache.cache_notebook_bundle(
-            CacheBundleIn(job.notebook, record.uri, data={"execution_seconds": result.time}),
+            CacheBundleIn(job.notebook, project.uri, data={"execution_seconds": result.time}),
             check_validity=False,
             overwrite=True,
         )
-        cached += 1
-    logger.info(
-        f"autograd: executed {len(jobs)} pages in forked kernels, {workers()} at a time, "
-        f"in {time.perf_counter() - start:.1f} s ({len(jobs) - cached} left to MyST-NB)"
-    )
 
 
 def source_pages(srcdir: str) -> list[str]:
