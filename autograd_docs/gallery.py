@@ -13,7 +13,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-from .languages import GALLERY_DIR, folder_of
+from .languages import CJK, GALLERY_DIR, folder_of, join_chinese_lines
 from .tracebacks import clean_output
 
 logger = logging.getLogger(__name__)
@@ -178,6 +178,21 @@ def plain_card_titles(text: str) -> str:
     return THUMBNAIL_TITLE.sub(lambda m: m[1] + m[2].replace("``", "") + m[3], text)
 
 
+TOOLTIP = re.compile(r'(tooltip=")([^"]*)(")')
+WRAPPED_SPACE = re.compile(rf"(?<=[{CJK}]) (?=[{CJK}])|(?<=[，。：；！？、]) +")
+
+
+def plain_tooltips(text: str) -> str:
+    """Chinese card tooltips as one line of plain text: sphinx-gallery turns the line
+    breaks of the wrapped intro into spaces and keeps the marks of a literal after
+    Chinese text.
+
+    >>> plain_tooltips('tooltip="一张很小的 计算图。``backward()`` 之后， 看看：  .grad"')
+    'tooltip="一张很小的计算图。backward() 之后，看看：.grad"'
+    """
+    return TOOLTIP.sub(lambda m: m[1] + WRAPPED_SPACE.sub("", m[2].replace("``", "")) + m[3], text)
+
+
 def rewrite_generated_page(app: Sphinx, docname: str, source: list[str]) -> None:
     if not docname.startswith(f"{GALLERY_DIR}/"):
         return
@@ -191,6 +206,8 @@ def rewrite_generated_page(app: Sphinx, docname: str, source: list[str]) -> None
         text = translate_labels(text)
     if stem == "index":
         text = plain_card_titles(text)
+        if folder == "zh":
+            text = plain_tooltips(text)
     if stem == "index" and docname != f"{GALLERY_DIR}/index":
         text = ":nosearch:\n\n" + text  # a group's card list: search should lead to the examples
     source[0] = text
@@ -254,11 +271,11 @@ def published_labels(srcdir: Path, examples: Path, base: str) -> dict[str, str]:
 
 
 def link_references(text: str, urls: dict[str, str]) -> str:
-    """reST for a notebook: each :ref: becomes a link to the published page.
+    r"""reST for a notebook: each :ref: becomes a link to the published page.
 
     >>> link_references("See :ref:`the graph <g>`.", {"g": "https://x/en/g.html#g"})
     'See `the graph <https://x/en/g.html#g>`_.'
-    >>> link_references("见\\ :ref:`计算图 <g>`\\ 一页", {"g": "https://x/zh/g.html#g"})
+    >>> link_references(r"见\ :ref:`计算图 <g>`\ 一页", {"g": "https://x/zh/g.html#g"})
     '见`计算图 <https://x/zh/g.html#g>`_一页'
     """
 
@@ -271,19 +288,24 @@ def link_references(text: str, urls: dict[str, str]) -> str:
 
 
 def link_notebook_references(app: Sphinx) -> None:
-    """Make sphinx-gallery's notebook converter (``rst2md``) link each :ref: first."""
+    """Make sphinx-gallery's notebook converter (``rst2md``) link each :ref: first, and
+    join the Chinese lines it leaves wrapped."""
     from sphinx_gallery import notebook
 
     from .publishing import site_url
 
-    base = f"{site_url(app.config)}/{folder_of(app.srcdir)}"
+    folder = folder_of(app.srcdir)
+    base = f"{site_url(app.config)}/{folder}"
     examples = Path(app.config.sphinx_gallery_conf["examples_dirs"])
     urls = published_labels(Path(app.srcdir), examples, base)
     original = getattr(notebook.rst2md, "__wrapped__", notebook.rst2md)
 
     @functools.wraps(original)
     def rst2md(text: str, *args: Any, **kwargs: Any) -> str:
-        return original(link_references(text, urls), *args, **kwargs)
+        markdown = original(link_references(text, urls), *args, **kwargs)
+        # A notebook renders a line break as a space: between two Chinese characters, a
+        # gap the page (languages.join_wrapped_chinese) does not have.
+        return join_chinese_lines(markdown) if folder == "zh" else markdown
 
     notebook.rst2md = rst2md
 

@@ -113,3 +113,13 @@ def test_every_example_has_a_place_in_the_reading_order() -> None:
         names = sorted(p.name for p in (ROOT / "examples" / folder).rglob("plot_*.py"))
         missing = sorted(set(names) - set(READING_ORDER))
         assert not missing, f"add {missing} to READING_ORDER in autograd_docs/gallery.py"
+
+
+@pytest.mark.parametrize("notebook", [n for n in downloads(".ipynb") if n.relative_to(SITE).parts[0] == "zh"], ids=_id)
+def test_chinese_notebook_text_is_not_broken_mid_sentence(notebook: Path) -> None:
+    """A notebook shows a line break between two Chinese characters as a space."""
+    from autograd_docs.languages import SOFT_BREAK
+
+    text = notebook_text(notebook)
+    broken = [text[max(0, m.start() - 8) : m.end() + 8] for m in SOFT_BREAK.finditer(text)]
+    assert not broken, f"{_id(notebook)} breaks Chinese lines: {broken[:5]}"

@@ -137,6 +137,20 @@ def test_chinese_gallery_speaks_chinese() -> None:
     assert not found, "English interface text on the Chinese gallery:\n" + "\n".join(found)
 
 
+def test_chinese_gallery_cards_read_as_chinese() -> None:
+    """A card's tooltip is the example's intro as plain text: no literal marks, and no
+    space left where a line was wrapped between two Chinese characters."""
+    from autograd_docs.gallery import WRAPPED_SPACE
+
+    found = []
+    for page in (SITE / "zh" / "auto_examples").rglob("index.html"):
+        for card in soup(page).select("[tooltip]"):
+            tip = card["tooltip"]
+            if "``" in tip or WRAPPED_SPACE.search(tip):
+                found.append(f"{_relative(page)}: {tip[:60]}")
+    assert not found, "Chinese card tooltips with wrapping spaces or literal marks:\n" + "\n".join(found)
+
+
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_every_example_offers_its_downloads(folder: str) -> None:
     gallery = SITE / folder / "auto_examples"
