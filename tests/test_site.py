@@ -275,6 +275,16 @@ def test_chinese_pages_have_chinese_icon_tooltips() -> None:
     assert titles and not english, f"English tooltips on the Chinese site: {english}"
 
 
+def test_chinese_footer_speaks_chinese() -> None:
+    english = []
+    for page in built_pages("zh"):
+        footer = soup(page).select_one(".bottom-of-page .left-details")
+        text = footer.get_text(" ", strip=True) if footer else ""
+        if "版权所有" not in text or re.search(r"Copyright|Made with|pradyunsg", text):
+            english.append(f"{_relative(page)}: {text!r}")
+    assert not english, "Chinese pages with an English footer:\n" + "\n".join(english[:20])
+
+
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_pages_load_only_the_gallery_styles_they_use(folder: str) -> None:
     """Each stylesheet in the head delays the first paint: sphinx-gallery's only where a page
