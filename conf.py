@@ -8,7 +8,7 @@ folders, the search dictionary) follow from the source folder's name, see
 
 project = "PyTorch autograd notes"
 author = "autograd-docs contributors"
-copyright = "2026, autograd-docs contributors"
+copyright = "2026, autograd-docs contributors"  # per language: autograd_docs.languages.COPYRIGHTS
 
 extensions = [
     "myst_nb",

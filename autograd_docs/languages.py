@@ -23,6 +23,8 @@ LANGUAGES: dict[str, tuple[str, str, str]] = {
 }
 GALLERY_DIR = "auto_examples"
 SITE_TITLES = {"en": "PyTorch autograd notes", "zh": "PyTorch 自动求导笔记"}
+# The footer's copyright holder in each language (conf.py's ``copyright`` is the English one).
+COPYRIGHTS = {"en": "2026, autograd-docs contributors", "zh": "2026 autograd-docs 贡献者"}
 # Ideographs, CJK and full-width punctuation, and the curly quotes Chinese uses (“” ‘’).
 CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d"
 # A line break inside a Chinese sentence: HTML would show it as a stray space.
@@ -74,6 +76,7 @@ def configure(app: Sphinx, config: Config) -> None:
         )
     root = Path(app.confdir)
     config.html_title = SITE_TITLES[folder]
+    config.copyright = COPYRIGHTS[folder]
     gallery = config.sphinx_gallery_conf
     gallery["examples_dirs"] = str(root / "examples" / folder)
     gallery["gallery_dirs"] = GALLERY_DIR

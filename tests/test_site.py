@@ -289,6 +289,16 @@ def test_chinese_pages_have_chinese_icon_tooltips() -> None:
     assert titles and not english, f"English tooltips on the Chinese site: {english}"
 
 
+def test_chinese_footer_speaks_chinese() -> None:
+    english = []
+    for page in built_pages("zh"):
+        footer = soup(page).select_one(".bottom-of-page .left-details")
+        text = footer.get_text(" ", strip=True) if footer else ""
+        if "版权所有" not in text or re.search(r"Copyright|Made with|pradyunsg", text):
+            english.append(f"{_relative(page)}: {text!r}")
+    assert not english, "Chinese pages with an English footer:\n" + "\n".join(english[:20])
+
+
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_pages_load_only_the_gallery_styles_they_use(folder: str) -> None:
     """Each stylesheet in the head delays the first paint: sphinx-gallery's only where a page
@@ -301,3 +311,21 @@ def test_pages_load_only_the_gallery_styles_they_use(folder: str) -> None:
         if unused or ("sg_gallery.css" in sheets) != shows_gallery:
             wrong.append(f"{_relative(page)}: {sorted(s for s in sheets if s.startswith('sg_'))}, gallery: {shows_gallery}")
     assert not wrong, "pages with sphinx-gallery styles they do not use, or without those they use:\n" + "\n".join(wrong[:20])
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_no_inline_literal_is_left_unclosed(folder: str) -> None:
+    """A reST literal that docutils cannot close (``x``（ in Chinese: "（" may not end inline
+    markup) shows its backquotes and sets the Chinese text after it in code font."""
+    unclosed = []
+    for page in built_pages(folder):
+        main = soup(page).select_one("article")
+        if main is None:
+            continue
+        text = "".join(
+            piece for piece in main.find_all(string=True)
+            if not any(parent.name == "pre" for parent in piece.parents)
+        )
+        for match in re.finditer("``", text):
+            unclosed.append(f"{_relative(page)}: …{text[max(0, match.start() - 40):match.end() + 40]!r}")
+    assert not unclosed, "backquotes a reader sees, from unclosed inline literals:\n" + "\n".join(unclosed[:20])

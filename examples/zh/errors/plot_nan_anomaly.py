@@ -31,7 +31,7 @@ print(f"points.grad：{points.grad}")
 # %%
 # 异常检测在第一个 NaN 处停下
 # ---------------------------
-# 用 ``detect_anomaly()``（其 ``check_nan`` 参数默认为 ``True``）时，反向传播会报错并
+# 用 ``detect_anomaly()`` 时（其 ``check_nan`` 参数默认为 ``True``），反向传播会报错并
 # 点名出问题的节点，警告里则给出对应的前向代码行。
 import traceback
 

@@ -30,7 +30,7 @@ def weights_apart(case, wrong, right):
 # --------------------------------------------------------------------------
 # 一个主干网络接两个输出头。主干网络的输入不需要梯度，所以没有哪个节点保存主干网络的权重，
 # 在 ``loss_b.backward()`` 之前调用 ``opt_a.step()`` 不会报错。可是 ``loss_b`` 传给主干网络
-# 的梯度在 ``step()`` 之后才到，又被下一次 ``zero_grad()`` 清掉：主干网络从来没有从
+# 的梯度在 ``step()`` 之后才到，又在下一次梯度清零（``zero_grad()``）时被清掉：主干网络从来没有从
 # ``loss_b`` 学到东西。
 def train_two_heads(step_between):
     torch.manual_seed(0)
@@ -60,7 +60,7 @@ weights_apart("两次反向传播之间调用 step()", train_two_heads(True), tr
 # %%
 # 2. GAN 没有 ``fake.detach()``，``zero_grad()`` 放在循环开头
 # -----------------------------------------------------------
-# 不调用 ``detach()``，``loss_d.backward()`` 也会往生成器的 ``.grad`` 里写梯度。两个
+# 不分离（``detach()``），``loss_d.backward()`` 也会往生成器的 ``.grad`` 里写梯度。两个
 # ``zero_grad()`` 都放在循环开头时，这份梯度留了下来，和生成器自己的梯度加在一起：
 # 生成器用两份梯度之和更新了一次参数。
 def make_gan():

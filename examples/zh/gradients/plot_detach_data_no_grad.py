@@ -75,4 +75,4 @@ print(f"requires_grad：{z.requires_grad}，grad_fn：{z.grad_fn}")
 # ----
 # 永远不要通过 ``.data`` 修改数值：请用 ``detach()``，并在原地修改之前先 ``clone()``。不需要
 # 记录的代码放进 ``torch.no_grad()``。:ref:`分离张量 <detach>`\ 一页对比了这两种写法；
-# ``inference_mode()`` 见\ :ref:`停止记录计算图 <no-grad>`。
+# 推理模式（``inference_mode()``）见\ :ref:`停止记录计算图 <no-grad>`。

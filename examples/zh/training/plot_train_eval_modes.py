@@ -2,7 +2,7 @@
 一个循环完成训练和验证：``train()``/``eval()`` 与 ``set_grad_enabled``
 ======================================================================
 
-验证需要拨动两个开关：``model.eval()`` 改变 dropout 和批归一化的计算方式，
+验证需要拨动两个开关：评估模式（``model.eval()``）改变 dropout 和批归一化的计算方式，
 ``torch.no_grad()`` 让自动求导（autograd）停止记录。本示例先证明每个开关只管自己的事，
 再用 ``torch.set_grad_enabled`` 让同一个函数完成训练和验证，测量记录计算图的代价，
 最后展示原地修改推理张量时抛出的错误。
@@ -109,7 +109,7 @@ print(f"记录：{seconds_with * 1000:.2f} ms，不记录：{seconds_without * 1
 # %%
 # 推理张量事后只读
 # ----------------
-# 在 ``torch.inference_mode()`` 中创建的张量，出了代码块就不能再原地修改。
+# 在推理模式（``torch.inference_mode()``）中创建的张量，出了代码块就不能再原地修改。
 import traceback
 
 with torch.inference_mode():

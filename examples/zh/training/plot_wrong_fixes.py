@@ -4,7 +4,7 @@
 
 有几种流行的回答能让自动求导（autograd）的报错消失：在 ``no_grad()`` 代码块之后，
 或者用 ``loss.item()`` 重新构造损失之后（在 NumPy 里计算损失，归根结底就是这样），设置
-``loss.requires_grad = True``；以及给每次 ``backward()`` 都传入 ``retain_graph=True``。
+``loss.requires_grad = True``；以及给每次 ``backward()`` 都传入 ``retain_graph=True`` 来保留计算图。
 本示例分别用这些写法和正确的训练循环训练同一个小模型，量出每种写法破坏了什么。
 """
 
@@ -88,7 +88,7 @@ for name in ("requires_grad 修复", "item 修复"):
 # 带着跨步张量使用 ``retain_graph=True``
 # --------------------------------------
 # 特征的滑动平均把每个批次的计算图带进下一步。加上 ``retain_graph=True`` 后脚本能运行，
-# 但计算图留住了所有旧批次：损失背后的节点数一步比一步多。``detach()`` 让它保持不变。
+# 但计算图留住了所有旧批次：损失背后的节点数一步比一步多。改用 ``detach()`` 分离，节点数就保持不变。
 
 
 def graph_nodes(tensor):
