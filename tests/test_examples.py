@@ -3,7 +3,8 @@
 A reader downloads a ``.py`` or ``.ipynb`` into an empty folder with only torch
 installed and runs it.  Each download is run like that here (the ``.py`` with
 ``python -I``, the notebook with a fresh Jupyter kernel), and its imports are checked
-to be torch and the standard library only.
+to be torch and the standard library only.  NumPy is hidden from both runs: torch does
+not depend on it, and without it ``Tensor.numpy()`` raises "Numpy is not available".
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import pytest
 from builtsite import FOLDERS, ROOT, SITE, require_site
 
 ALLOWED = {"torch"} | set(sys.stdlib_module_names)
+
+# Run before a download's own code: any later ``import numpy`` (torch's included) fails.
+HIDE_NUMPY = "import sys; sys.modules['numpy'] = None"
 
 
 def downloads(suffix: str) -> list[Path]:
@@ -68,8 +72,9 @@ def test_download_needs_only_torch(script: Path) -> None:
 @pytest.mark.parametrize("script", downloads(".py"), ids=_id)
 def test_python_download_runs_in_an_empty_folder(script: Path, tmp_path: Path) -> None:
     shutil.copy(script, tmp_path / script.name)
+    run = f"{HIDE_NUMPY}; import runpy; runpy.run_path({script.name!r}, run_name='__main__')"
     result = subprocess.run(
-        [sys.executable, "-I", script.name], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        [sys.executable, "-I", "-c", run], cwd=tmp_path, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, f"{_id(script)} failed when run on its own:\n{result.stderr[-3000:]}"
 
@@ -82,6 +87,7 @@ def test_notebook_download_runs_in_an_empty_folder(notebook: Path, tmp_path: Pat
     copy = tmp_path / notebook.name
     shutil.copy(notebook, copy)
     nb = nbformat.read(copy, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(HIDE_NUMPY))
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
 
 

@@ -45,8 +45,8 @@ def unreached_parameters(loss, model):
 # %%
 # A model broken in three ways
 # ----------------------------
-# The encoder is frozen, the gate's output goes through NumPy, and the auxiliary head
-# is never used in the loss. ``backward()`` runs without any error.
+# The encoder is frozen, the gate's output makes a round trip through a Python list,
+# and the auxiliary head is never used in the loss. ``backward()`` runs without any error.
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 print(f"device: {device}")
@@ -62,8 +62,8 @@ class Model(nn.Module):
 
     def forward(self, inputs):
         features = self.encoder(inputs).relu()
-        # the mistake: a NumPy round trip
-        gate = torch.from_numpy(self.gate(features).sigmoid().detach().cpu().numpy()).to(inputs.device)
+        # the mistake: a round trip through a Python list
+        gate = torch.tensor(self.gate(features).sigmoid().tolist(), device=inputs.device)
         return self.head(features) * gate, self.aux_head(features)
 
 

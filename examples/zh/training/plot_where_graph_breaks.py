@@ -43,7 +43,7 @@ def unreached_parameters(loss, model):
 # %%
 # 有三处问题的模型
 # ----------------
-# 编码器被冻结了，门控的输出绕道 NumPy，辅助输出头从未用在损失中。
+# 编码器被冻结了，门控的输出绕道 Python 列表走了一圈，辅助输出头从未用在损失中。
 # ``backward()`` 运行时没有任何报错。
 torch.manual_seed(0)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -60,8 +60,8 @@ class Model(nn.Module):
 
     def forward(self, inputs):
         features = self.encoder(inputs).relu()
-        # 错误所在：NumPy 往返
-        gate = torch.from_numpy(self.gate(features).sigmoid().detach().cpu().numpy()).to(inputs.device)
+        # 错误所在：绕道 Python 列表
+        gate = torch.tensor(self.gate(features).sigmoid().tolist(), device=inputs.device)
         return self.head(features) * gate, self.aux_head(features)
 
 
