@@ -13,7 +13,7 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-from .languages import CJK, GALLERY_DIR, folder_of, join_chinese_lines
+from .languages import CJK, GALLERY_DIR, SOFT_BREAK, folder_of
 from .tracebacks import clean_output
 
 logger = logging.getLogger(__name__)
@@ -287,6 +287,36 @@ def link_references(text: str, urls: dict[str, str]) -> str:
     return REF_ROLE.sub(link, text)
 
 
+MARKDOWN_BLOCK_START = re.compile(r"\s*(#|```|[-*+>] |\d+\. |\||\$\$|<)")
+
+
+def join_markdown_chinese(markdown: str) -> str:
+    r"""Join the lines of a notebook's Markdown paragraphs that wrapping broke between two
+    Chinese characters (a notebook shows that break as a space); a heading, a list item,
+    a fence and what a fence holds keep their lines.
+
+    >>> join_markdown_chinese("## 两个模型\n生成器把噪声\n变成样本。\n```python\n# 注释\n# 另一行\n```")
+    '## 两个模型\n生成器把噪声变成样本。\n```python\n# 注释\n# 另一行\n```'
+    """
+    lines: list[str] = []
+    fenced = False
+    for line in markdown.split("\n"):
+        previous = lines[-1] if lines else ""
+        if (
+            not fenced
+            and previous
+            and not MARKDOWN_BLOCK_START.match(line)
+            and not MARKDOWN_BLOCK_START.match(previous)
+            and SOFT_BREAK.search(previous[-1] + "\n" + line.lstrip())
+        ):
+            lines[-1] = previous + line.lstrip()
+            continue
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def link_notebook_references(app: Sphinx) -> None:
     """Make sphinx-gallery's notebook converter (``rst2md``) link each :ref: first, and
     join the Chinese lines it leaves wrapped."""
@@ -303,9 +333,7 @@ def link_notebook_references(app: Sphinx) -> None:
     @functools.wraps(original)
     def rst2md(text: str, *args: Any, **kwargs: Any) -> str:
         markdown = original(link_references(text, urls), *args, **kwargs)
-        # A notebook renders a line break as a space: between two Chinese characters, a
-        # gap the page (languages.join_wrapped_chinese) does not have.
-        return join_chinese_lines(markdown) if folder == "zh" else markdown
+        return join_markdown_chinese(markdown) if folder == "zh" else markdown
 
     notebook.rst2md = rst2md
 

@@ -123,9 +123,27 @@ def test_every_example_has_a_place_in_the_reading_order() -> None:
 
 @pytest.mark.parametrize("notebook", [n for n in downloads(".ipynb") if n.relative_to(SITE).parts[0] == "zh"], ids=_id)
 def test_chinese_notebook_text_is_not_broken_mid_sentence(notebook: Path) -> None:
-    """A notebook shows a line break between two Chinese characters as a space."""
-    from autograd_docs.languages import SOFT_BREAK
+    """A notebook shows a line break between two Chinese characters of a paragraph as a
+    space (a heading's line break is no such break)."""
+    from autograd_docs.gallery import join_markdown_chinese
 
-    text = notebook_text(notebook)
-    broken = [text[max(0, m.start() - 8) : m.end() + 8] for m in SOFT_BREAK.finditer(text)]
-    assert not broken, f"{_id(notebook)} breaks Chinese lines: {broken[:5]}"
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    broken = [text[:60] for text in texts if join_markdown_chinese(text) != text]
+    assert not broken, f"{_id(notebook)} breaks Chinese lines in: {broken[:3]}"
+
+
+@pytest.mark.parametrize("notebook", downloads(".ipynb"), ids=_id)
+def test_notebook_headings_are_the_pages_headings(notebook: Path) -> None:
+    """Each Markdown heading of a notebook is a heading of the example's page, word for
+    word: no paragraph joined onto it, nothing lost."""
+    from builtsite import soup
+
+    folder = notebook.relative_to(SITE).parts[0]
+    (script,) = (ROOT / "examples" / folder).rglob(f"{notebook.stem}.py")
+    page = SITE / folder / "auto_examples" / script.parent.name / f"{notebook.stem}.html"
+    shown = {h.get_text().strip().rstrip("#¶").strip() for h in soup(page).select("h1, h2, h3")}
+    for line in notebook_text(notebook).splitlines():
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip().replace("`", "")
+            assert heading in shown, f"{_id(notebook)}: notebook heading {heading!r} is not on the page"
