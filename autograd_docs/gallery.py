@@ -47,6 +47,14 @@ def fresh_torch() -> None:
 
 def reset_torch(gallery_conf: dict[str, Any], fname: str) -> None:
     """Give every example the same fresh start, so outputs repeat build after build."""
+    import torch
+
+    # The examples run in the Sphinx process, which later forks its parallel readers and
+    # writers (and the DDP example forks its processes).  fork() copies only the calling
+    # thread: an OpenMP worker an example left behind is missing in the child, which then
+    # waits for it forever (builds seen hanging with both workers idle; scikit-learn's docs
+    # and sphinx-gallery hit the same).  With one thread there is no worker to lose.
+    torch.set_num_threads(1)
     fresh_torch()
     # Python shows a warning once per process; each example runs as if it were alone.
     for module in list(sys.modules.values()):
