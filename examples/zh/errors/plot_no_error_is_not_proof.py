@@ -119,8 +119,9 @@ weights_apart("每个微批次都 zero_grad()", train_accumulated(True), train_a
 # 沿用第 2 种情况的模型，在两次反向传播之间更新判别器，做法和 PyTorch 1.5 之前的优化器一样：
 # 通过 ``.data``，版本计数器看不到这种修改。如今在这个位置调用 ``opt_d.step()`` 会报
 # “modified by an inplace operation”，:ref:`双优化器示例
-# <sphx_glr_auto_examples_errors_plot_two_optimizers.py>` 演示了这一点；改用 ``.data`` 后，生成器悄悄拿到一份由新旧两个判别器
-# 拼出来的梯度。正确的做法是用 ``opt_d.step()`` 更新，之后重新做一次前向传播。
+# <sphx_glr_auto_examples_errors_plot_two_optimizers.py>`\ 演示了这一点；改用 ``.data`` 后，
+# 生成器悄悄拿到一份由新旧两个判别器拼出来的梯度。正确的做法是用 ``opt_d.step()`` 更新，
+# 之后重新做一次前向传播。
 def train_gan_step_between(through_data):
     generator, discriminator, opt_g, opt_d, noise = make_gan()
     for _ in range(10):
