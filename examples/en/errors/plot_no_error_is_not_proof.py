@@ -120,8 +120,9 @@ weights_apart("zero_grad() per micro-batch", train_accumulated(True), train_accu
 # Case 2's models, with the discriminator stepped between the two backward passes, as
 # optimizers did before PyTorch 1.5: through ``.data``, which the version counter does
 # not see. Today's ``opt_d.step()`` in this place raises "modified by an inplace
-# operation"; through ``.data`` the generator silently gets a gradient mixed from the old
-# and the new discriminator. The right order steps with ``opt_d.step()`` and runs the
+# operation", as the :ref:`two-optimizer example
+# <sphx_glr_auto_examples_errors_plot_two_optimizers.py>` shows; through ``.data`` the
+# generator silently gets a gradient mixed from the old and the new discriminator. The right order steps with ``opt_d.step()`` and runs the
 # forward pass again after it.
 def train_gan_step_between(through_data):
     generator, discriminator, opt_g, opt_d, noise = make_gan()

@@ -44,8 +44,8 @@ except RuntimeError:
 # %%
 # 同样的调用，开启异常检测
 # ------------------------
-# 先出现一条警告：失败的节点（``SigmoidBackward0``），以及创建它的前向调用的回溯
-# 信息，一直深入到 ``model`` 内部的那一行。
+# 先出现一条警告：失败的节点（``SigmoidBackward0``），以及创建它的前向调用的回溯信息，
+# 一直深入到 ``model`` 内部的那一行。
 with torch.autograd.set_detect_anomaly(True):
     try:
         model(inputs).backward()

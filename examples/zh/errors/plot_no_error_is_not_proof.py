@@ -94,7 +94,7 @@ weights_apart("GAN 没有 fake.detach()", train_gan(False), train_gan(True))
 # 3. ``zero_grad()`` 放进了梯度累积的循环里
 # -----------------------------------------
 # 4 个微批次的梯度本应加起来等于一个批次的梯度。在它们的循环里清零，只留下最后一个微批次的
-# 梯度，也就是整个批次梯度的四分之一。
+# 梯度，也就是只用了整个批次四分之一的数据。
 def train_accumulated(zero_grad_each_micro_batch):
     torch.manual_seed(0)
     model = nn.Linear(3, 1).to(device)
@@ -118,8 +118,10 @@ weights_apart("每个微批次都 zero_grad()", train_accumulated(True), train_a
 # ----------------------------------------------------
 # 沿用第 2 种情况的模型，在两次反向传播之间更新判别器，做法和 PyTorch 1.5 之前的优化器一样：
 # 通过 ``.data``，版本计数器看不到这种修改。如今在这个位置调用 ``opt_d.step()`` 会报
-# “modified by an inplace operation”；改用 ``.data`` 后，生成器悄悄拿到一份由新旧两个判别器
-# 拼出来的梯度。正确的做法是用 ``opt_d.step()`` 更新，之后重新做一次前向传播。
+# “modified by an inplace operation”，:ref:`双优化器示例
+# <sphx_glr_auto_examples_errors_plot_two_optimizers.py>`\ 演示了这一点；改用 ``.data`` 后，
+# 生成器悄悄拿到一份由新旧两个判别器拼出来的梯度。正确的做法是用 ``opt_d.step()`` 更新，
+# 之后重新做一次前向传播。
 def train_gan_step_between(through_data):
     generator, discriminator, opt_g, opt_d, noise = make_gan()
     for _ in range(10):
