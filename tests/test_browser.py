@@ -113,9 +113,11 @@ def test_every_page_loads_offline_and_switches_to_its_twin(page, server, left_lo
 def search(page, server: str, folder: str, query: str, top: int = 3) -> list[str]:
     """Run the site's own search page; return the first results as hrefs (page[#anchor])."""
     page.goto(f"{server}/{folder}/search.html?q={quote(query)}")
+    # Sphinx adds the (empty) summary first, then the results one every 5 ms, and writes
+    # the summary's text when the last is shown: wait for that text.
     page.wait_for_function(
-        "() => { const s = document.querySelector('#search-results'); "
-        "return s && s.querySelector('p.search-summary') !== null; }",
+        "() => { const s = document.querySelector('#search-results p.search-summary'); "
+        "return s !== null && s.textContent.trim() !== ''; }",
         timeout=15_000,
     )
     hrefs = page.eval_on_selector_all("#search-results ul.search li > a", "els => els.map(e => e.getAttribute('href'))")

@@ -52,9 +52,10 @@ def top3(page, server: str, folder: str, text: str) -> list[str]:
     box.fill(text)  # an <input> drops the paste's line breaks, as in a real paste
     box.press("Enter")
     page.wait_for_url("**/search.html?**")
+    # the summary's text is written when Sphinx has shown its last result (test_browser.search)
     page.wait_for_function(
-        "() => { const s = document.querySelector('#search-results'); "
-        "return s && s.querySelector('p.search-summary') !== null; }",
+        "() => { const s = document.querySelector('#search-results p.search-summary'); "
+        "return s !== null && s.textContent.trim() !== ''; }",
         timeout=15_000,
     )
     matched = page.eval_on_selector_all(MATCH, "els => els.map(e => e.getAttribute('href'))")
