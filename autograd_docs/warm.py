@@ -30,7 +30,7 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(eq=False)  # a job is the page it runs: compared by identity
 class Job:
     path: Path
     notebook: Any
@@ -63,10 +63,9 @@ def stale_pages(env: BuildEnvironment, docnames: list[str], cache: Any) -> list[
         posix = PurePosixPath(path.as_posix())
         if any(posix.match(pattern) for pattern in config.execution_excludepatterns):
             continue
-        try:
-            cache.match_cache_notebook(notebook)
-        except KeyError:
-            jobs.append(Job(path, notebook, config, reader.read_fmt))
+        job = Job(path, notebook, config, reader.read_fmt)
+        if not cached(cache, job):
+            jobs.append(job)
     return jobs
 
 
@@ -95,8 +94,9 @@ def workers() -> int:
     """Pages run at once: twice the cores, as a page's kernel spends part of its life waiting.
 
     A one-cell page takes 0.58 s but 0.31 CPU-s (the client polls while the kernel starts
-    and stops).  Measured on 2 cores, the English pages took 31.6 s two at a time, 22.7 s
-    four at a time, 27 s six and 28 s eight at a time.
+    and stops).  Measured on 2 cores, the English pages took 31.6 s two at a time and 22.7 s
+    four at a time (before kernels froze their objects: 33.7, 26.1, 27.0 and 28.3 s for 2, 4,
+    6 and 8 at a time).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(2, 2 * cores)
@@ -140,17 +140,22 @@ def execute_stale_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str])
         return  # nothing to run: no reason to wait for the other language's build
     start = time.perf_counter()
     start_server()  # the fork server imports torch and ipykernel: seconds
-    own = [job for job in jobs if not shares_code_with_twin(env, job)]
+    shared = [job for job in jobs if shares_code_with_twin(env, job)]
+    own = [job for job in jobs if job not in shared]
     with ThreadPoolExecutor(max_workers=min(workers(), len(jobs))) as pool:
-        running = [(job, pool.submit(execute, job)) for job in own]
-        for job in own:
+        running = []
+
+        def run(job: Job) -> None:
             logger.info(f"{job.path}: Executing notebook in a forked kernel")
+            running.append((job, pool.submit(execute, job)))
+
+        for job in own:
+            run(job)
         with cache_lock(path):
             cache = get_cache(path)
-            for job in jobs:
-                if all(job is not mine for mine in own) and not cached(cache, job):  # the other build may have run it
-                    logger.info(f"{job.path}: Executing notebook in a forked kernel")
-                    running.append((job, pool.submit(execute, job)))
+            for job in shared:
+                if not cached(cache, job):  # the other build may have run it
+                    run(job)
             results = [(job, future.result()) for job, future in running]
             record(cache, results)
     logger.info(
