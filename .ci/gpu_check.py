@@ -70,9 +70,24 @@ def doctest_blocks(text: str) -> list[str]:
     return [m["body"] for m in FENCE.finditer(text) if m["info"].strip() == "python" and m["body"].lstrip().startswith(">>>")]
 
 
+def glue_stand_in() -> None:
+    """Where MyST-NB is not installed, ``from myst_nb import glue`` gets a stand-in that shows
+    what the build would show: the value when ``display`` is true, nothing otherwise."""
+    try:
+        import myst_nb  # noqa: F401
+    except ImportError:
+        import types
+
+        module = types.ModuleType("myst_nb")
+        module.glue = lambda name, value, display=True: print(repr(value)) if display else None
+        sys.modules["myst_nb"] = module
+
+
 def fresh_torch(device: str) -> dict:
     """A new reader's session, as autograd_docs.gallery.fresh_torch and conftest.py make it."""
     import torch
+
+    glue_stand_in()
 
     torch.manual_seed(0)
     torch.set_grad_enabled(True)
