@@ -42,4 +42,4 @@ def setup(app: Any) -> dict[str, Any]:
     modules = (languages, provenance, publishing, search_zh, tracebacks, gallery, accessibility, errorindex, error_matcher, warm)
     for module in modules:
         module.setup(app)
-    return {"version": __version__, "env_version": 6, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": __version__, "env_version": 7, "parallel_read_safe": True, "parallel_write_safe": True}

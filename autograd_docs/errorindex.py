@@ -17,7 +17,8 @@ This module
 - renders the ``{autograd-error-index}`` directive on ``errors.md``: a table of every entry
   (message, fix, link), entries named in the directive first, then any other entry; each row
   also carries the old ``errors.html#<anchor>`` ids of its entry, and a small script sends
-  those old links on to the entry's page;
+  those old links on to the entry's page; a hidden toctree puts the entries in the sidebar
+  in the same order (listed ones, then the rest by file name);
 - writes ``_static/autograd-errors.js``, ``window.AUTOGRAD_ERRORS = [{slug, url, title, kind,
   fix, wordings, questions}, ...]`` (``url`` relative to the language's root), for the error
   matcher in the reader's browser;
@@ -38,6 +39,7 @@ from typing import Any
 import yaml
 from docutils import nodes
 from docutils.parsers.rst import Directive
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
@@ -230,7 +232,20 @@ class ErrorIndexDirective(Directive):
             if line.strip():
                 slug, *anchors = line.split()
                 order.append((slug, anchors))
-        return [error_index(order=order)]
+        return [error_index(order=order), self.hidden_toctree([slug for slug, _ in order])]
+
+    def hidden_toctree(self, listed: list[str]) -> nodes.Node:
+        """The entries in the sidebar, in the table's order: those listed, then the rest."""
+        env = self.state.document.settings.env
+        present = {path.stem for path in (Path(env.srcdir) / FOLDER).glob("*.md")}
+        slugs = [slug for slug in listed if slug in present] + sorted(present - set(listed))
+        toctree = addnodes.toctree(parent=env.docname, glob=False, hidden=True, includehidden=False,
+                                   maxdepth=-1, caption=None, numbered=0, titlesonly=False)  # fmt: skip
+        toctree["entries"] = [(None, f"{FOLDER}/{slug}") for slug in slugs]
+        toctree["includefiles"] = [f"{FOLDER}/{slug}" for slug in slugs]
+        wrapper = nodes.compound(classes=["toctree-wrapper"])
+        wrapper += toctree
+        return wrapper
 
 
 def entry_docnames(env: BuildEnvironment) -> list[str]:

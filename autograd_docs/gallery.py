@@ -313,6 +313,7 @@ def join_markdown_chinese(markdown: str) -> str:
         if (
             not fenced
             and previous
+            and line.strip()
             and not MARKDOWN_BLOCK_START.match(line)
             and not MARKDOWN_BLOCK_START.match(previous)
             and SOFT_BREAK.search(previous[-1] + "\n" + line.lstrip())

@@ -27,8 +27,11 @@ SITE_TITLES = {"en": "PyTorch autograd notes", "zh": "PyTorch 自动求导笔记
 COPYRIGHTS = {"en": "2026, autograd-docs contributors", "zh": "2026 autograd-docs 贡献者"}
 # Ideographs, CJK and full-width punctuation, and the curly quotes Chinese uses (“” ‘’).
 CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d"
-# A line break inside a Chinese sentence: HTML would show it as a stray space.
-SOFT_BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}])")
+# Full-width punctuation carries its own spacing: nothing, not even a space, follows it.
+FULL_WIDTH_PUNCTUATION = "，。：；！？、（）《》「」『』“”‘’"
+# A line break inside a Chinese sentence, which HTML would show as a stray space: between two
+# Chinese characters, or after full-width punctuation whatever follows (code, a Latin word).
+SOFT_BREAK = re.compile(rf"(?<=[{CJK}])\n[ \t]*(?=[{CJK}])|(?<=[{FULL_WIDTH_PUNCTUATION}])[ \t]*\n[ \t]*(?=\S|\Z)")
 # furo writes these accessible names in English, outside any translatable string.
 ZH_ARIA_LABELS: list[tuple[str, str]] = [
     ('aria-label="Toggle site navigation sidebar"', 'aria-label="展开或收起站点导航"'),
@@ -93,7 +96,9 @@ def join_chinese_lines(text: str) -> str:
     r"""Drop the line breaks that wrapping left between two Chinese characters.
 
     >>> join_chinese_lines("梯度存放在\n  叶子张量里，\nthen English")
-    '梯度存放在叶子张量里，\nthen English'
+    '梯度存放在叶子张量里，then English'
+    >>> join_chinese_lines("叶子张量。\n"), join_chinese_lines("叶子\nEnglish"), join_chinese_lines("段落。\n\n下一段")
+    ('叶子张量。', '叶子\nEnglish', '段落。\n\n下一段')
     >>> join_chinese_lines("这条报错是\n“element 0 …”。")
     '这条报错是“element 0 …”。'
     """

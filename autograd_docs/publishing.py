@@ -6,6 +6,7 @@ link to their twin with ``hreflang`` (and to the chooser as ``x-default``), carr
 language gets its own sitemap (sphinx-sitemap), and ``build/html`` gets the chooser,
 a bilingual 404 page, ``robots.txt``, a sitemap index that lists both sitemaps, and
 ``.nojekyll``, without which GitHub Pages would not serve the ``_static`` folders.
+Every page's navigation names every other page, so a changed title rewrites them all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
 
 from .languages import LANGUAGES, folder_of
 
@@ -153,9 +155,26 @@ def write_root(app: Sphinx, exception: Exception | None) -> None:
         write_shared(root / name, text.encode("utf-8"))
 
 
+def page_titles(env: BuildEnvironment) -> dict[str, str]:
+    return {docname: title.astext() for docname, title in env.titles.items()}
+
+
+def rewrite_when_titles_change(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-get-updated``: every page once a title was changed, added or removed.
+
+    The theme's navigation (and each page's previous and next links) names other pages by
+    title, and Sphinx rewrites only the pages whose own source changed: without this, an
+    incremental build leaves the old title in every other page's sidebar."""
+    titles = page_titles(env)
+    before = getattr(env, "autograd_titles", None)
+    env.autograd_titles = titles
+    return sorted(env.found_docs) if before is not None and before != titles else []
+
+
 def setup(app: Sphinx) -> None:
     app.add_config_value("autograd_site_url", "", "html", types=(str,))
     app.connect("config-inited", configure, priority=4)
+    app.connect("env-get-updated", rewrite_when_titles_change)
     app.connect("html-page-context", add_alternates)
     app.connect("html-page-context", add_description)
     app.connect("build-finished", write_root)

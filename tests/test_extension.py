@@ -111,3 +111,30 @@ def test_toctree_captions_get_the_heading_level_their_role_requires() -> None:
     assert level_captions(html) == (
         '<p class="caption" role="heading" aria-level="2"><span class="caption-text">Concepts</span></p>'
     )
+
+
+def test_a_changed_title_reaches_every_pages_navigation(tmp_path: Path) -> None:
+    """An incremental build rewrites the pages whose source did not change once another
+    page's title did: their sidebars name it."""
+    from sphinx.cmd.build import build_main
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(
+        'html_theme = "furo"\n'
+        "def setup(app):\n"
+        "    from autograd_docs.publishing import rewrite_when_titles_change\n"
+        '    app.connect("env-get-updated", rewrite_when_titles_change)\n'
+    )
+    (source / "index.md").write_text("# Home\n\n```{toctree}\nsibling\nother\n```\n")
+    (source / "sibling.md").write_text("# Sibling\n\nText.\n")
+    (source / "other.md").write_text("# Old title\n\nText.\n")
+    (source / "conf.py").write_text((source / "conf.py").read_text() + 'extensions = ["myst_parser"]\n')
+    out = tmp_path / "html"
+    argv = ["-q", "-b", "html", str(source), str(out)]
+    assert build_main(argv) == 0
+    assert "Old title" in (out / "sibling.html").read_text()
+    (source / "other.md").write_text("# New title\n\nText.\n")
+    assert build_main(argv) == 0
+    sibling = (out / "sibling.html").read_text()
+    assert "New title" in sibling and "Old title" not in sibling

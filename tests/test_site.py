@@ -151,6 +151,22 @@ def test_chinese_gallery_cards_read_as_chinese() -> None:
     assert not found, "Chinese card tooltips with wrapping spaces or literal marks:\n" + "\n".join(found)
 
 
+def test_chinese_prose_has_no_space_after_full_width_punctuation() -> None:
+    """A line wrapped after "。" or "，" must not reach the reader as a space before the next
+    word or code, as it does in HTML unless the build joins the lines."""
+    from autograd_docs.languages import FULL_WIDTH_PUNCTUATION
+
+    spaced = re.compile(rf"[{FULL_WIDTH_PUNCTUATION}]\s+(?=\S)")
+    found = []
+    for page in built_pages("zh"):
+        for block in soup(page).select("article p, article li > p, article dd > p, article td"):
+            if block.find_parent(["pre", "code"]):
+                continue
+            for match in spaced.finditer(block.get_text()):
+                found.append(f"{_relative(page)}: …{block.get_text()[max(0, match.start() - 12):match.end() + 12]}…")
+    assert not found, f"{len(found)} spaces after full-width punctuation:\n" + "\n".join(found[:20])
+
+
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_every_example_offers_its_downloads(folder: str) -> None:
     gallery = SITE / folder / "auto_examples"
@@ -215,6 +231,17 @@ def test_search_engines_find_each_page_and_its_twin(folder: str) -> None:
 
 def _error_entries(folder: str) -> set[str]:
     return {p.stem for p in (SITE.parent.parent / "docs" / folder / "errors").glob("*.md")}
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_sidebar_lists_the_error_entries_in_the_index_order(folder: str) -> None:
+    """The navigation follows the index's topic order, not the file names' order."""
+    index = soup(SITE / folder / "errors.html")
+    table = [a["href"].removesuffix(".html").split("/")[-1] for a in index.select("table.autograd-error-index a")]
+    sidebar = [a["href"].removesuffix(".html").split("/")[-1]
+               for a in index.select(".sidebar-tree a.reference") if a["href"].startswith("errors/")]  # fmt: skip
+    assert sorted(table) == sorted(_error_entries(folder))
+    assert sidebar == table, f"{folder}: the sidebar's order differs from the index table's"
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
