@@ -383,10 +383,11 @@ def check_live_wording(app: Sphinx, doctree: nodes.document) -> None:
     from .provenance import requested_device
 
     version = metadata.version("torch")
-    current = [w for w in entry.wordings if is_current(w["torch"], version)]
-    elsewhere = [w for w in current if w.get("device", requested_device()) != requested_device()]
-    current = [w for w in current if w not in elsewhere]  # a CUDA-only message cannot show on a CPU build
-    if not current and not elsewhere:
+    # A CUDA-only message cannot show on a CPU build: only a build on its device checks it,
+    # and there its range must reach the running release (a GPU run extends it).
+    checkable = [w for w in entry.wordings if w.get("device", requested_device()) == requested_device()]
+    current = [w for w in checkable if is_current(w["torch"], version)]
+    if checkable and not current:
         logger.warning("no wording of this entry is marked as printed by torch %s: update the wordings' "
                        "torch ranges (and the page) to this release", version,
                        location=(docname, 1), type="autograd", subtype="error-index")  # fmt: skip
