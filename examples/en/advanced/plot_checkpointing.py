@@ -1,11 +1,11 @@
 """
-Activation checkpointing: memory kept for 1 to 8 segments
-=========================================================
+Activation checkpointing: memory kept for 1, 2, 4 and 8 segments
+================================================================
 
 ``torch.utils.checkpoint.checkpoint_sequential`` splits a sequential model into
 segments and keeps only each segment's input for the backward pass. During
 ``backward()`` each segment runs its forward pass again, one at a time. This example
-counts, for 1 to 8 segments, the bytes kept between the two passes and the bytes one
+counts, for 1, 2, 4 and 8 segments, the bytes kept between the two passes and the bytes one
 recomputed segment needs, then checks that the gradients do not change.
 """
 
