@@ -227,15 +227,19 @@ def start_early(app: Sphinx) -> None:
 
 
 def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Before Sphinx reads: wait for the early run, then run what it did not cover."""
+    """Before Sphinx reads: wait for the early run, then run any page still without a record.
+
+    The pages Sphinx is about to read are looked up again, not only those the early run did
+    not cover: in one build of both languages, a page whose code both share was found
+    recorded by one build's early run and then missing when its MyST-NB read it, so it ran
+    twice (once more in MyST-NB's own kernel).  The second look costs a cache lookup per page.
+    """
     if not app.config.autograd_warm_kernels or env.mystnb_config.execution_mode != "cache":
         return
-    thread, covered = _early.pop(id(app), (None, []))
+    thread, _ = _early.pop(id(app), (None, []))
     if thread is not None:
         thread.join()
-    rest = sorted(set(docnames) - set(covered))
-    if rest:
-        execute_stale_pages(app, env, rest)
+    execute_stale_pages(app, env, docnames)
 
 
 def setup(app: Sphinx) -> None:
