@@ -50,7 +50,7 @@ for step in range(40):
         first_loss = loss.item()
     if step < 4 or step % 10 == 9:
         status = "skipped" if scaler.get_scale() < scale else "stepped"
-        print(f"step {step:2d}: loss {loss.item():.4f}, scale {scale:8.0f}, {status}")
+        print(f"step {step + 1:2d}: loss {loss.item():.4f}, scale {scale:8.0f}, {status}")
 
 # %%
 # What the scaler did

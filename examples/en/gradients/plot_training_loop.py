@@ -87,7 +87,7 @@ for step in range(5):
     loss = loss_fn(model(inputs), targets)
     loss.backward()
     optimizer.step()
-    print(f"step {step}: loss {loss.item():.4f}  weight._version {model.weight._version}")
+    print(f"step {step + 1}: loss {loss.item():.4f}  weight._version {model.weight._version}")
 
 # %%
 # Conclusion

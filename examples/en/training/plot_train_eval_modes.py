@@ -85,7 +85,7 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
 for epoch in range(5):
     train_loss, train_saved = run_epoch(model, train_data, optimizer)
     val_loss, val_saved = run_epoch(model, val_data)
-    print(f"epoch {epoch}: train {train_loss:.3f} ({train_saved} saved tensors), "
+    print(f"epoch {epoch + 1}: train {train_loss:.3f} ({train_saved} saved tensors), "
           f"val {val_loss:.3f} ({val_saved} saved tensors)")
 
 # %%

@@ -57,7 +57,7 @@ hidden = torch.zeros(4, 8, device=device)
 try:
     for k in range(2):
         hidden, loss = run_chunk(hidden, k)
-        print(f"chunk {k}: {graph_size(loss)} nodes reachable from the loss")
+        print(f"chunk {k + 1}: {graph_size(loss)} nodes reachable from the loss")
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -68,20 +68,20 @@ except RuntimeError:
 # The wrong fix: ``retain_graph=True``
 # ------------------------------------
 # Without a step in between it runs, but nothing is freed: the graph grows by one
-# chunk every step, and every backward pass goes back to chunk 0.
+# chunk every step, and every backward pass goes back to chunk 1.
 hidden = torch.zeros(4, 8, device=device)
-reached_chunk_0 = 0
+reached_first_chunk = 0
 for k in range(12):
     hidden, loss = run_chunk(hidden, k)
     if k == 0:
         def count(grad):
-            global reached_chunk_0
-            reached_chunk_0 += 1
+            global reached_first_chunk
+            reached_first_chunk += 1
         hidden.register_hook(count)
     loss.backward(retain_graph=True)
     if k % 4 == 3:
-        print(f"chunk {k:2d}: {graph_size(loss):5d} nodes kept alive, "
-              f"{reached_chunk_0} backward passes reached chunk 0")
+        print(f"chunk {k + 1:2d}: {graph_size(loss):5d} nodes kept alive, "
+              f"{reached_first_chunk} backward passes reached chunk 1")
 
 # %%
 # The fix: ``detach()`` at the chunk boundary
@@ -101,7 +101,7 @@ for k in range(40):
     optimizer.step()
     losses.append(loss.item())
     if k % 10 == 9:
-        print(f"chunk {k:2d}: loss {loss.item():.4f}, {graph_size(loss)} nodes")
+        print(f"chunk {k + 1:2d}: loss {loss.item():.4f}, {graph_size(loss)} nodes")
 assert sum(losses[-10:]) < sum(losses[:10])
 
 # %%

@@ -48,7 +48,7 @@ for step in range(40):
         first_loss = loss.item()
     if step < 4 or step % 10 == 9:
         status = "已跳过" if scaler.get_scale() < scale else "已更新"
-        print(f"第 {step:2d} 步：损失 {loss.item():.4f}，缩放系数 {scale:8.0f}，{status}")
+        print(f"第 {step + 1:2d} 步：损失 {loss.item():.4f}，缩放系数 {scale:8.0f}，{status}")
 
 # %%
 # 缩放器做了什么

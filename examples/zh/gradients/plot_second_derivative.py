@@ -99,8 +99,8 @@ for step in range(30):
     penalty = ((grad_points.norm(2, dim=1) - 1) ** 2).mean()
     penalty.backward()
     optimizer.step()
-    if step % 10 == 0 or step == 29:
-        print(f"第 {step:2d} 步：惩罚项 {penalty.item():.4f}")
+    if step == 0 or step % 10 == 9:
+        print(f"第 {step + 1:2d} 步：惩罚项 {penalty.item():.4f}")
 
 # %%
 # 小结

@@ -85,7 +85,7 @@ for step in range(5):
     loss = loss_fn(model(inputs), targets)
     loss.backward()
     optimizer.step()
-    print(f"第 {step} 步：损失 {loss.item():.4f}  weight._version {model.weight._version}")
+    print(f"第 {step + 1} 步：损失 {loss.item():.4f}  weight._version {model.weight._version}")
 
 # %%
 # 小结

@@ -83,7 +83,7 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
 for epoch in range(5):
     train_loss, train_saved = run_epoch(model, train_data, optimizer)
     val_loss, val_saved = run_epoch(model, val_data)
-    print(f"第 {epoch} 轮：训练 {train_loss:.3f}（保存了 {train_saved} 个张量），"
+    print(f"第 {epoch + 1} 轮：训练 {train_loss:.3f}（保存了 {train_saved} 个张量），"
           f"验证 {val_loss:.3f}（保存了 {val_saved} 个张量）")
 
 # %%

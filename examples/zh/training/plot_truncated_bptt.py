@@ -56,7 +56,7 @@ hidden = torch.zeros(4, 8, device=device)
 try:
     for k in range(2):
         hidden, loss = run_chunk(hidden, k)
-        print(f"第 {k} 段：从损失出发可到达 {graph_size(loss)} 个节点")
+        print(f"第 {k + 1} 段：从损失出发可到达 {graph_size(loss)} 个节点")
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -67,20 +67,20 @@ except RuntimeError:
 # 似是而非的修复：``retain_graph=True``
 # -------------------------------------
 # 中间没有 ``step()`` 时它能运行，但什么都没有被释放：计算图每一步增长一段，
-# 每次反向传播都回到第 0 段。
+# 每次反向传播都回到第 1 段。
 hidden = torch.zeros(4, 8, device=device)
-reached_chunk_0 = 0
+reached_first_chunk = 0
 for k in range(12):
     hidden, loss = run_chunk(hidden, k)
     if k == 0:
         def count(grad):
-            global reached_chunk_0
-            reached_chunk_0 += 1
+            global reached_first_chunk
+            reached_first_chunk += 1
         hidden.register_hook(count)
     loss.backward(retain_graph=True)
     if k % 4 == 3:
-        print(f"第 {k:2d} 段：保留着 {graph_size(loss):5d} 个节点，"
-              f"已有 {reached_chunk_0} 次反向传播到达第 0 段")
+        print(f"第 {k + 1:2d} 段：保留着 {graph_size(loss):5d} 个节点，"
+              f"已有 {reached_first_chunk} 次反向传播到达第 1 段")
 
 # %%
 # 解决办法：在段的边界 ``detach()``
@@ -100,7 +100,7 @@ for k in range(40):
     optimizer.step()
     losses.append(loss.item())
     if k % 10 == 9:
-        print(f"第 {k:2d} 段：损失 {loss.item():.4f}，{graph_size(loss)} 个节点")
+        print(f"第 {k + 1:2d} 段：损失 {loss.item():.4f}，{graph_size(loss)} 个节点")
 assert sum(losses[-10:]) < sum(losses[:10])
 
 # %%
