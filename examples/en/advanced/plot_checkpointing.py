@@ -59,7 +59,8 @@ kept_by_segments = {}
 for segments in (1, 2, 4, 8):
     kept = saved_bytes(lambda n=segments: checkpoint_sequential(model, n, x, use_reentrant=False))
     one_segment = saved_bytes(lambda n=segments: model[: len(model) // n](x))
-    print(f"{segments} segment(s): {kept:>7,} bytes kept, {one_segment:>7,} bytes per recomputed segment")
+    recomputed = f"{one_segment:>7,} bytes per recomputed segment" if segments > 1 else "nothing recomputed"
+    print(f"{segments} segment(s): {kept:>7,} bytes kept, {recomputed}")
     if segments == 1:
         assert kept == plain_bytes  # one segment is the last one: nothing is checkpointed
     kept_by_segments[segments] = kept
