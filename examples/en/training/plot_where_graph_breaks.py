@@ -149,4 +149,4 @@ assert all(p.grad is not None for p in model.parameters())
 # ----------
 # Call ``unreached_parameters(loss, model)`` right after computing the loss to find
 # every parameter that will not train. The page on :ref:`missing gradients <grad-is-none>` lists each cause
-# with its own three-line check.
+# with its own short check.

@@ -145,4 +145,4 @@ assert all(p.grad is not None for p in model.parameters())
 # 小结
 # ----
 # 算出损失之后立即调用 ``unreached_parameters(loss, model)``，就能找出所有不会被训练的参数。
-# :ref:`梯度缺失 <grad-is-none>`\ 一页逐一列出了每种原因及其三行检查。
+# :ref:`梯度缺失 <grad-is-none>`\ 一页逐一列出了每种原因，各配一段简短的检查代码。
