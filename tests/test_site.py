@@ -151,6 +151,19 @@ def test_chinese_gallery_cards_read_as_chinese() -> None:
     assert not found, "Chinese card tooltips with wrapping spaces or literal marks:\n" + "\n".join(found)
 
 
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_list_links_name_a_page_by_its_short_title(folder: str) -> None:
+    """A "See also" item that starts with a link to a page shows the title's part before the
+    colon: the whole title's colon would run into the item's own ("A: b: c")."""
+    colon = {"en": ": ", "zh": "："}[folder]
+    found = []
+    for page in built_pages(folder):
+        for item in soup(page).select("article li > p:first-child > a.reference.internal:first-child"):
+            if colon in item.get_text() and "/errors/" not in "/" + item.get("href", ""):
+                found.append(f"{_relative(page)}: {item.get_text()[:50]}")
+    assert not found, f"{len(found)} list links show a whole title:\n" + "\n".join(found[:20])
+
+
 def test_chinese_prose_has_no_space_after_full_width_punctuation() -> None:
     """A line wrapped after "。" or "，" must not reach the reader as a space before the next
     word or code, as it does in HTML unless the build joins the lines."""

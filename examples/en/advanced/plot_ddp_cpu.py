@@ -171,18 +171,23 @@ except mp.ProcessRaisedException:
 # ---------------------------------------
 # After one iteration there is no error, but the gradients of ``used`` were never
 # averaged: the two processes hold different ones.
-for rank, (used, unused) in enumerate(launch(train_two_heads, 1)):
+first = launch(train_two_heads, 1)
+for rank, (used, unused) in enumerate(first):
     print(f"rank {rank}: used.weight.grad {torch.tensor(used)}")
 
 # %%
 # Fix: ``find_unused_parameters=True``
 # ------------------------------------
 # DDP walks the graph from the outputs after every forward pass and marks what it does
-# not reach as ready. The gradients are averaged again; ``unused`` has none.
+# not reach as ready. Each iteration averages the gradients again; ``unused`` has none.
+# Nothing zeroes ``.grad`` between the two iterations, so they add up: twice the average
+# of the two gradients the first iteration left unaveraged (the asserts check it).
 results = launch(train_two_heads, 2, True)
 for rank, (used, unused) in enumerate(results):
     print(f"rank {rank}: used.weight.grad {torch.tensor(used)}  unused.weight.grad {unused}")
-torch.testing.assert_close(torch.tensor(results[0][0]), torch.tensor(results[1][0]))
+mean = (torch.tensor(first[0][0]) + torch.tensor(first[1][0])) / 2  # of the two processes' own gradients
+for used, unused in results:
+    torch.testing.assert_close(torch.tensor(used), 2 * mean)  # two iterations, no zero_grad()
 
 # %%
 # Conclusion

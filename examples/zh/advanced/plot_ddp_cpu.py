@@ -61,7 +61,7 @@ def launch(worker, *args, timeout=90):
     try:
         while not context.join(timeout=1):  # 有子进程出错时抛出异常
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{worker.__name__} ran longer than {timeout} s")
+                raise TimeoutError(f"{worker.__name__} 运行超过了 {timeout} 秒")
     except (TimeoutError, KeyboardInterrupt):
         for process in context.processes:
             process.kill()
@@ -168,18 +168,22 @@ except mp.ProcessRaisedException:
 # 静默错误：第一次迭代
 # ----------------------
 # 一次迭代之后没有报错，但 ``used`` 的梯度从未取平均：两个进程持有的梯度不同。
-for rank, (used, unused) in enumerate(launch(train_two_heads, 1)):
+first = launch(train_two_heads, 1)
+for rank, (used, unused) in enumerate(first):
     print(f"rank {rank}: used.weight.grad {torch.tensor(used)}")
 
 # %%
 # 修正：``find_unused_parameters=True``
 # -------------------------------------
-# 每次前向传播之后，DDP 从输出出发遍历计算图，把遍历不到的参数标记为就绪。梯度又取了平均；
-# ``unused`` 没有梯度。
+# 每次前向传播之后，DDP 从输出出发遍历计算图，把遍历不到的参数标记为就绪。每次迭代都重新对梯度取平均；
+# ``unused`` 没有梯度。两次迭代之间没有清零 ``.grad``，梯度会累加：结果是第一次迭代中两个未取平均的梯度之平均值的两倍
+# （断言检查了这一点）。
 results = launch(train_two_heads, 2, True)
 for rank, (used, unused) in enumerate(results):
     print(f"rank {rank}: used.weight.grad {torch.tensor(used)}  unused.weight.grad {unused}")
-torch.testing.assert_close(torch.tensor(results[0][0]), torch.tensor(results[1][0]))
+mean = (torch.tensor(first[0][0]) + torch.tensor(first[1][0])) / 2  # of the two processes' own gradients
+for used, unused in results:
+    torch.testing.assert_close(torch.tensor(used), 2 * mean)  # two iterations, no zero_grad()
 
 # %%
 # 小结
