@@ -52,7 +52,7 @@ except RuntimeError:
 # %%
 # The version counter saw the step
 # --------------------------------
-# The weight was at version 1 (its initialisation) when the forward pass saved it; the
+# The weight was at version 1 (its initialization) when the forward pass saved it; the
 # step moved it to version 2, the two numbers in the message.
 print(f"discriminator weight version: {discriminator.weight._version}")
 

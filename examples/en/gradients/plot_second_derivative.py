@@ -45,7 +45,7 @@ print(f"closed form: {closed_form.cpu()}")
 torch.testing.assert_close(d2y_dx2, closed_form)
 
 # %%
-# A critic and points to penalise
+# A critic and points to penalize
 # -------------------------------
 # A small network and a batch of points; in WGAN-GP they are mixtures of real and
 # generated samples.
@@ -95,7 +95,7 @@ torch.testing.assert_close(linear.weight.grad, expected)
 # %%
 # A few training steps
 # --------------------
-# Minimising the penalty alone drives the critic's input-gradient norms towards 1.
+# Minimizing the penalty alone drives the critic's input-gradient norms toward 1.
 optimizer = torch.optim.SGD(critic.parameters(), lr=0.1)
 for step in range(30):
     optimizer.zero_grad()

@@ -29,7 +29,7 @@ targets = torch.tensor([[1.0], [2.0]], device=device)
 # What we watch
 # -------------
 # Values, gradient and version of each parameter. The version is already 1: the
-# constructor initialised the parameters in place.
+# constructor initialized the parameters in place.
 
 
 def show(stage):

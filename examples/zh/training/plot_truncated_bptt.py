@@ -85,7 +85,7 @@ for k in range(12):
 # %%
 # 解决办法：在段的边界 ``detach()``
 # ---------------------------------
-# 隐藏状态保留数值，计算图重新开始，损失逐渐下降。
+# 隐藏状态保留数值，计算图重新开始。40 段下来损失降低了：最后十段的平均损失低于最初十段（见 ``assert``）。
 torch.manual_seed(0)
 cell.reset_parameters()
 head.reset_parameters()
