@@ -87,6 +87,6 @@ print("mean of per-sample gradients == gradient of the mean loss")
 # %%
 # Conclusion
 # ----------
-# Inside a transform, gradients come from ``grad``; ``backward()`` and
-# ``requires_grad_()`` belong outside. The page on :ref:`function transforms <torch-func>` also compares
-# ``jacrev`` and ``hessian`` with ``torch.autograd.functional``.
+# Inside a transform, gradients come from ``grad``; ``backward()`` belongs outside (so does
+# ``requires_grad_()``, whose error the page on :ref:`function transforms <torch-func>` shows). That page
+# also compares ``jacrev`` and ``hessian`` with ``torch.autograd.functional``.

@@ -176,14 +176,14 @@ for rank, (used, unused) in enumerate(first):
 # 修正：``find_unused_parameters=True``
 # -------------------------------------
 # 每次前向传播之后，DDP 从输出出发遍历计算图，把遍历不到的参数标记为就绪。每次迭代都重新对梯度取平均；
-# ``unused`` 没有梯度。两次迭代之间没有清零 ``.grad``，梯度会累加：结果是第一次迭代中两个未取平均的梯度之平均值的两倍
-# （断言检查了这一点）。
+# ``unused`` 没有梯度。两次迭代之间没有清零 ``.grad``，梯度会累加。上面第一次迭代时，两个进程的梯度各不相同、
+# 没有取平均；这里打印出的梯度正好是它们平均值的两倍（断言检查了这一点）。
 results = launch(train_two_heads, 2, True)
 for rank, (used, unused) in enumerate(results):
     print(f"rank {rank}: used.weight.grad {torch.tensor(used)}  unused.weight.grad {unused}")
-mean = (torch.tensor(first[0][0]) + torch.tensor(first[1][0])) / 2  # of the two processes' own gradients
+mean = (torch.tensor(first[0][0]) + torch.tensor(first[1][0])) / 2  # 两个进程各自的梯度
 for used, unused in results:
-    torch.testing.assert_close(torch.tensor(used), 2 * mean)  # two iterations, no zero_grad()
+    torch.testing.assert_close(torch.tensor(used), 2 * mean)  # 两次迭代，中间没有 zero_grad()
 
 # %%
 # 小结

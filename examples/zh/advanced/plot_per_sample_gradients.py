@@ -85,5 +85,6 @@ print("逐样本梯度的平均值 == 平均损失的梯度")
 # %%
 # 小结
 # ----
-# 在变换内部，梯度由 ``grad`` 给出；``backward()`` 和 ``requires_grad_()`` 应放在变换外部。
-# :ref:`函数变换 <torch-func>`\ 一页还把 ``jacrev``、``hessian`` 与 ``torch.autograd.functional`` 做了比较。
+# 在变换内部，梯度由 ``grad`` 给出；``backward()`` 应放在变换外部（``requires_grad_()`` 也一样，
+# 它引发的报错见\ :ref:`函数变换 <torch-func>`\ 一页）。那一页还把 ``jacrev``、``hessian`` 与
+# ``torch.autograd.functional`` 做了比较。
