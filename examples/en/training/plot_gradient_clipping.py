@@ -50,8 +50,8 @@ def train(max_norm, steps=50, lr=0.3):
 # %%
 # Without clipping, the loss blows up
 # -----------------------------------
-# The loss and the gradient norm grow together: each step overshoots further than the
-# one before.
+# Over the 50 steps the loss grows by more than six orders of magnitude (the first
+# ``assert`` below checks it), and the gradient norm with it.
 unclipped = train(max_norm=None)
 for step in (0, 10, 20, 30, 40, 49):
     loss, norm = unclipped[step]
