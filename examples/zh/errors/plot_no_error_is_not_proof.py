@@ -145,6 +145,6 @@ weights_apart("通过 .data 更新", train_gan_step_between(True), train_gan_ste
 # %%
 # 小结
 # ----
-# 以上四种情况都没有报错，训练出的模型却都和正确的顺序不同。所有 ``backward()`` 都要在
+# 以上四种情况都没有报错，训练出的模型却都和按正确顺序训练出的不一样。所有 ``backward()`` 都要在
 # ``step()`` 之前完成，或者在 ``step()`` 之后重新做前向传播；一个模型交给另一个模型的张量要
 # ``detach()``；每个训练步只清零一次梯度；不要通过 ``.data`` 写入。各条规则的来龙去脉见\ :ref:`参数更新的时机 <step-between-backwards>`、:ref:`多个损失共用一张计算图 <retain-graph>`\ 和\ :ref:`梯度清零 <zero-grad>`。
