@@ -5,7 +5,8 @@ Anomaly detection: hunting an in-place bug
 "modified by an inplace operation" tells you *that* a saved tensor was overwritten,
 not *where*. Anomaly detection records where each operation of the forward pass ran,
 and prints that line when its node fails in the backward pass. This example hits the error in a small
-model, finds the guilty line with anomaly detection, and fixes it.
+model, uses anomaly detection to find the forward line whose saved output was overwritten,
+and fixes it.
 """
 
 # %%
@@ -47,7 +48,10 @@ except RuntimeError:
 # The same call with anomaly detection
 # ------------------------------------
 # A warning comes first: the node that failed (``SigmoidBackward0``) and the
-# traceback of the forward call that created it, down to the line inside ``model``.
+# traceback of the forward call that created it, down to the line inside ``model``: the
+# ``sigmoid`` call, whose output the node saved. The overwrite itself, ``scores += 0.1``,
+# is the next line: anomaly detection names the line that saved the tensor, and the
+# in-place change comes there or later.
 with torch.autograd.set_detect_anomaly(True):
     try:
         model(inputs).backward()

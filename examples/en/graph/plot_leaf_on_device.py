@@ -58,6 +58,7 @@ weight = torch.randn(3, device=device, dtype=torch.float64, requires_grad=True)
 (weight ** 2).sum().backward()
 print(f"is_leaf: {weight.is_leaf}")
 print(f"weight.grad: {weight.grad}")
+torch.testing.assert_close(weight.grad, 2 * weight.detach())
 
 # %%
 # Fix 2: convert first, then ``requires_grad_()``

@@ -58,8 +58,8 @@ print(f"inf * 0：{torch.tensor(float('inf')) * 0}")
 # %%
 # 解决办法：换用在零点安全的范数
 # ------------------------------
-# ``torch.linalg.vector_norm`` 算出的长度相同，而它的梯度公式给零向量的梯度是 0，
-# 而不是 ``inf * 0``。
+# ``torch.linalg.vector_norm`` 算出的长度相同，它的梯度公式在零向量处给出 0，
+# 不会出现 ``inf * 0``。
 with torch.autograd.detect_anomaly():
     lengths = torch.linalg.vector_norm(points, dim=1)
     lengths.sum().backward()

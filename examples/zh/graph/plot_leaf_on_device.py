@@ -54,6 +54,7 @@ weight = torch.randn(3, device=device, dtype=torch.float64, requires_grad=True)
 (weight ** 2).sum().backward()
 print(f"is_leaf：{weight.is_leaf}")
 print(f"weight.grad：{weight.grad}")
+torch.testing.assert_close(weight.grad, 2 * weight.detach())
 
 # %%
 # 解决办法二：先转换，再 ``requires_grad_()``
