@@ -34,7 +34,7 @@ print(f"grad_fn: {on_meta.grad_fn.name()}")
 # The mistake: converting after ``requires_grad=True``
 # ----------------------------------------------------
 # ``weight`` is the output of ``ToCopyBackward0``, a non-leaf tensor. After
-# ``backward()`` its ``.grad`` is ``None`` and PyTorch warns.
+# ``backward()``, reading its ``.grad`` gives ``None``, with a warning.
 base = torch.randn(3, requires_grad=True)
 weight = base.to(device, torch.float64)
 print(f"is_leaf: {weight.is_leaf} grad_fn: {weight.grad_fn.name()}")

@@ -30,8 +30,8 @@ print(f"grad_fn：{on_meta.grad_fn.name()}")
 # %%
 # 常见错误：先 ``requires_grad=True`` 再转换
 # ------------------------------------------
-# ``weight`` 是 ``ToCopyBackward0`` 的输出，属于非叶子张量。``backward()`` 之后它的
-# ``.grad`` 是 ``None``，PyTorch 还会发出警告。
+# ``weight`` 是 ``ToCopyBackward0`` 的输出，属于非叶子张量。``backward()`` 之后读取它的
+# ``.grad``，得到的是 ``None``，同时会出现一条警告。
 base = torch.randn(3, requires_grad=True)
 weight = base.to(device, torch.float64)
 print(f"is_leaf：{weight.is_leaf}，grad_fn：{weight.grad_fn.name()}")
