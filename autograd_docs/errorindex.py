@@ -59,7 +59,7 @@ RANGE = re.compile(r"^(?P<low>\d+\.\d+)?(?:\s*[–-]\s*(?P<high>\d+\.\d+)?)?$")
 LABELS = {
     "en": {"message": "Message", "fix": "Fix", "warning": " (warning)", "wordings": "Wordings by release",
            "unchecked": "torch ≤ {high}; earlier releases not checked"},
-    "zh": {"message": "报错信息", "fix": "修复方法", "warning": "（警告）", "wordings": "各版本的报错原文",
+    "zh": {"message": "报错信息", "fix": "修复方法", "warning": "——警告", "wordings": "各版本的报错原文",
            "unchecked": "torch ≤ {high}，更早的版本未核对"},
 }
 

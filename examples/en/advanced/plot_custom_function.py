@@ -4,9 +4,9 @@ Custom autograd functions: a stable softplus, checked with ``gradcheck``
 
 ``log(1 + exp(x))`` (softplus) written naively overflows for large ``x``, and its
 gradient becomes ``nan``. This example writes it as a ``torch.autograd.Function`` with a
-stable forward and a hand-written ``backward()``, makes the most common mistake in
-``backward()`` (forgetting the incoming gradient), lets ``gradcheck`` catch it, and checks the
-corrected function.
+stable forward and a hand-written ``backward()``, checks it with ``gradcheck``, then makes
+the most common mistake in ``backward()`` (forgetting the incoming gradient) and lets
+``gradcheck`` catch it.
 """
 
 # %%
