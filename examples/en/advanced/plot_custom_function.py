@@ -4,7 +4,7 @@ Custom autograd functions: a stable softplus, checked with ``gradcheck``
 
 ``log(1 + exp(x))`` (softplus) written naively overflows for large ``x``, and its
 gradient becomes ``nan``. This example writes it as a ``torch.autograd.Function`` with a
-stable forward and a hand-written ``backward()``, checks it with ``gradcheck``, then makes
+stable forward and a hand-written ``backward()``, checks it with ``gradcheck`` and ``gradgradcheck``, then makes
 the most common mistake in ``backward()`` (forgetting the incoming gradient) and lets
 ``gradcheck`` catch it.
 """

@@ -3,8 +3,8 @@
 ==============================================================
 
 按字面写出的 softplus（``log(1 + exp(x))``）在 ``x`` 很大时会溢出，梯度变成 ``nan``。本示例
-把它写成一个 ``torch.autograd.Function``：前向传播数值稳定，``backward()`` 手写。先用 ``gradcheck``
-检验它，再在 ``backward()`` 中犯一个最常见的错误（忘了乘上传入的梯度），让 ``gradcheck`` 把它抓出来。
+把它写成一个 ``torch.autograd.Function``：前向传播数值稳定，``backward()`` 手写。先用 ``gradcheck`` 和
+``gradgradcheck`` 检验它，再在 ``backward()`` 中犯一个最常见的错误（忘了乘上传入的梯度），让 ``gradcheck`` 把它抓出来。
 """
 
 # %%

@@ -97,7 +97,7 @@ torch.testing.assert_close(synced[0], alone.mean(dim=0))
 # %%
 # 用 ``no_sync()`` 做梯度累积
 # ----------------------------
-# 每个训练步四个微批次。一个通信钩子统计 allreduce 的调用次数；在 ``no_sync()`` 之内，DDP
+# 每个训练步四个微批次。一个通信钩子（communication hook）统计 allreduce 的调用次数；在 ``no_sync()`` 之内，DDP
 # 不发送任何数据，让 ``.grad`` 在本地累加。
 import contextlib
 
