@@ -2,8 +2,8 @@
 Leaf tensors: their gradients, and the in-place change they refuse
 ==================================================================
 
-A leaf tensor is one you created, such as a weight. After ``backward()`` its gradient
-sits in ``.grad``; a non-leaf tensor's gradient is thrown away unless you ask for it
+A leaf tensor is one no recorded operation produced, usually one you created, such as a
+weight. After ``backward()`` the gradient of a leaf that requires gradients sits in ``.grad``; a non-leaf tensor's gradient is thrown away unless you ask for it
 with ``retain_grad()``. This example builds a tiny graph, shows both, then makes the
 most common leaf mistake, updating a weight in place, and fixes it.
 """
