@@ -41,8 +41,10 @@ full_batch = [p.grad.clone() for p in model.parameters()]
 # ---------------------------------------------
 # Clear once, then one backward pass per micro-batch. Dividing by ``num_micro`` turns
 # the sum of four mean losses into the mean loss of the 16 samples, because the four
-# micro-batches have the same size (with unequal sizes, weight each loss by
-# ``len(xb) / len(inputs)``: :ref:`zeroing gradients <zero-grad>` shows the difference).
+# micro-batches have the same size and the loss is mean-reduced (with unequal sizes, weight
+# each loss by ``len(xb) / len(inputs)``; with a sum-reduced loss, or a layer such as
+# BatchNorm that mixes the samples of a batch, it no longer holds: :ref:`zeroing gradients
+# <zero-grad>` shows each case).
 num_micro = 4
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):

@@ -39,8 +39,9 @@ full_batch = [p.grad.clone() for p in model.parameters()]
 # 在 4 个微批次上累积的梯度
 # -------------------------
 # 只清零一次，然后每个微批次做一次反向传播。除以 ``num_micro`` 之后，4 个平均损失之和
-# 就等于 16 个样本的平均损失，因为这 4 个微批次大小相同（大小不等时，应按
-# ``len(xb) / len(inputs)`` 给每个损失加权，两者的差别见\ :ref:`梯度清零 <zero-grad>`）。
+# 就等于 16 个样本的平均损失，因为这 4 个微批次大小相同，损失也按平均值归约（大小不等时，应按
+# ``len(xb) / len(inputs)`` 给每个损失加权；损失按求和归约，或者有批归一化这类会混合批次内样本的层时，
+# 这个等式就不成立了，各种情况见\ :ref:`梯度清零 <zero-grad>`）。
 num_micro = 4
 model.zero_grad()
 for xb, yb in zip(inputs.chunk(num_micro), targets.chunk(num_micro)):
