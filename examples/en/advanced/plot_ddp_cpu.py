@@ -6,8 +6,8 @@ Distributed training: averaged gradients, ``no_sync()`` and unused parameters
 their gradients during ``backward()``. This script starts two processes on one CPU with
 the gloo backend, checks the averaging, counts the allreduce calls that ``no_sync()``
 saves during gradient accumulation, then triggers the error of a parameter that
-``forward`` never uses, and fixes it. It starts its processes with ``fork``, which Linux
-has and Windows does not, so it runs on Linux (as this site's build does).
+``forward`` never uses, and fixes it. It starts its processes with ``fork``, which Windows
+does not have; it is tested on Linux, as this site's build runs it.
 """
 
 # %%

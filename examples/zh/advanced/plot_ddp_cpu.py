@@ -5,8 +5,8 @@
 分布式数据并行（``DistributedDataParallel``，DDP）在每个进程里运行模型的一份副本，并在
 ``backward()`` 期间对各副本的梯度取平均。本脚本在一台 CPU 上用 gloo 后端启动两个进程，
 检查梯度是否取了平均，统计梯度累积时 ``no_sync()`` 省下的 allreduce 次数，然后触发
-``forward`` 未使用某个参数时的报错，并修正它。脚本用 ``fork`` 启动进程（Windows 没有
-``fork``），所以要在 Linux 上运行，本站构建时也是如此。
+``forward`` 未使用某个参数时的报错，并修正它。脚本用 ``fork`` 启动进程，Windows 没有
+``fork``；它在 Linux 上测试过，本站构建时也在 Linux 上运行。
 """
 
 # %%
