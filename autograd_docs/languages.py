@@ -93,7 +93,8 @@ def configure(app: Sphinx, config: Config) -> None:
 
 
 def join_chinese_lines(text: str) -> str:
-    r"""Drop the line breaks that wrapping left between two Chinese characters.
+    r"""Drop the line breaks that wrapping left between two Chinese characters, or after
+    full-width punctuation (``SOFT_BREAK``).
 
     >>> join_chinese_lines("梯度存放在\n  叶子张量里，\nthen English")
     '梯度存放在叶子张量里，then English'

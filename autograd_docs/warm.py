@@ -199,14 +199,14 @@ def source_pages(srcdir: str) -> list[str]:
     )
 
 
-_early: dict[int, tuple[threading.Thread, list[str]]] = {}
+_early: dict[int, threading.Thread] = {}
 
 
 def start_early(app: Sphinx) -> None:
     """Start running the stale pages while the gallery runs its examples (builder-inited).
 
     MyST-NB makes its configuration at builder-inited too, just after this; the worker
-    waits for it.  The pages it covers are not run again at env-before-read-docs.
+    waits for it.  What it records is found in the cache at env-before-read-docs.
     """
     if not app.config.autograd_warm_kernels or app.config.nb_execution_mode != "cache":
         return
@@ -223,7 +223,7 @@ def start_early(app: Sphinx) -> None:
 
     thread = threading.Thread(target=work, name="autograd-warm-pages", daemon=True)
     thread.start()
-    _early[id(app)] = (thread, docnames)
+    _early[id(app)] = thread
 
 
 def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
@@ -236,7 +236,7 @@ def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """
     if not app.config.autograd_warm_kernels or env.mystnb_config.execution_mode != "cache":
         return
-    thread, _ = _early.pop(id(app), (None, []))
+    thread = _early.pop(id(app), None)
     if thread is not None:
         thread.join()
     execute_stale_pages(app, env, docnames)
