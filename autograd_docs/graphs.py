@@ -20,7 +20,7 @@ LABELS = {
            "saved": "saved", "version": "version", "modified": "modified in place!",
            "freed": "freed by backward()",
            "untracked": "requires_grad=False: not in the graph", "scalar": "scalar"},
-    "zh": {"leaf": "叶子张量", "grad": "保留 .grad", "no_grad": "无 .grad", "retain": "retain_grad()",
+    "zh": {"leaf": "叶子张量", "grad": "保存 .grad", "no_grad": "无 .grad", "retain": "retain_grad()",
            "saved": "保存的张量", "version": "版本", "modified": "已被原地修改！",
            "freed": "已被 backward() 释放",
            "untracked": "requires_grad=False：不在计算图中", "scalar": "标量"},

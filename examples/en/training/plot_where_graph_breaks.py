@@ -147,6 +147,9 @@ assert all(p.grad is not None for p in model.parameters())
 # %%
 # Conclusion
 # ----------
-# Call ``unreached_parameters(loss, model)`` right after computing the loss to find
-# every parameter that will not train. The page on :ref:`missing gradients <grad-is-none>` lists each cause
-# with its own short check.
+# Call ``unreached_parameters(loss, model)`` right after computing the loss to find the
+# parameters that will get no gradient, and confirm against ``.grad`` after ``backward()``:
+# behind a reentrant checkpoint, the walk reports parameters that do get one (above). It
+# cannot see a parameter that gets a gradient and still does not train: one the optimizer
+# was never given, or one behind ``round`` or ``sign``, whose gradient is zero. The page on
+# :ref:`missing gradients <grad-is-none>` lists those causes too, each with its own short check.

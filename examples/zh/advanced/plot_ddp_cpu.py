@@ -5,8 +5,8 @@
 分布式数据并行（``DistributedDataParallel``，DDP）在每个进程里运行模型的一份副本，并在
 ``backward()`` 期间对各副本的梯度取平均。本脚本在一台 CPU 上用 gloo 后端启动两个进程，
 检查梯度是否取了平均，统计梯度累积时 ``no_sync()`` 省下的 allreduce 次数，然后触发
-``forward`` 未使用某个参数时的报错，并修正它。脚本用 ``fork`` 启动进程，Windows 没有
-``fork``；它在 Linux 上测试过，本站构建时也在 Linux 上运行。
+``forward`` 未使用某个参数时的报错，并修正它。脚本用 ``fork`` 启动进程，所以需要支持
+``fork`` 的系统（Windows 不支持）；本脚本在 Linux 上测试过，本站构建时也在 Linux 上运行。
 """
 
 # %%
@@ -177,7 +177,7 @@ for rank, (used, unused) in enumerate(first):
 # -------------------------------------
 # 每次前向传播之后，DDP 从输出出发遍历计算图，把遍历不到的参数标记为就绪。每次迭代都重新对梯度取平均；
 # ``unused`` 没有梯度。两次迭代之间没有清零 ``.grad``，梯度会累加。上面第一次迭代时，两个进程的梯度各不相同、
-# 没有取平均；这里打印出的梯度正好是它们平均值的两倍（断言检查了这一点）。
+# 没有取平均；这里打印出的梯度正好是它们平均值的两倍（``assert_close`` 检查了这一点）。
 results = launch(train_two_heads, 2, True)
 for rank, (used, unused) in enumerate(results):
     print(f"rank {rank}: used.weight.grad {torch.tensor(used)}  unused.weight.grad {unused}")

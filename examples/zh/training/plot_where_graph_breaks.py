@@ -144,5 +144,7 @@ assert all(p.grad is not None for p in model.parameters())
 # %%
 # 小结
 # ----
-# 算出损失之后立即调用 ``unreached_parameters(loss, model)``，就能找出所有不会被训练的参数。
-# :ref:`梯度缺失 <grad-is-none>`\ 一页逐一列出了每种原因，各配一段简短的检查代码。
+# 算出损失之后立即调用 ``unreached_parameters(loss, model)``，就能找出得不到梯度的参数；
+# ``backward()`` 之后再用 ``.grad`` 核对一遍，因为遇到可重入检查点时，遍历会把其实能得到梯度的参数也报出来（见上文）。
+# 有些参数得到了梯度却仍然不会被训练，遍历发现不了：优化器里根本没有的参数，
+# 以及经过 ``round``、``sign`` 之后梯度为零的参数。:ref:`梯度缺失 <grad-is-none>`\ 一页也列出了这些原因，各配一段简短的检查代码。
