@@ -6,9 +6,8 @@ A GAN trains a generator and a discriminator with two losses and two optimizers.
 Calling the discriminator's ``step()`` between the two ``backward()`` calls changes a
 weight that the second ``backward()`` still needs, and here autograd raises an error,
 because the graph saved that weight. When no node saved the stepped weight, the same
-order raises nothing and silently uses the old weight's gradient (the silent-failures
-example shows it). This
-example runs that order on two tiny ``nn.Linear`` models, then the two orders that work,
+order raises nothing, and training silently goes wrong: the silent-failures example
+shows a trunk that never learns from its second loss. This example runs that order on two tiny ``nn.Linear`` models, then the two orders that work,
 and shows why the discriminator's step takes ``fake.detach()``.
 """
 
@@ -103,11 +102,14 @@ loss_g.backward(inputs=list(generator.parameters()))
 # %%
 # Each model got the gradient of its own loss
 # -------------------------------------------
-# The generator's gradient equals the gradient of ``loss_g`` alone, computed on a fresh
-# graph. Only then do both optimizers step.
+# Each model's gradient equals the gradient of its own loss alone, computed on a fresh
+# graph (the two ``assert_close`` calls). Only then do both optimizers step.
+fresh_loss_d = discriminator(generator(noise)).mean()
+expected_d = torch.autograd.grad(fresh_loss_d, discriminator.weight)[0]
+torch.testing.assert_close(discriminator.weight.grad, expected_d)
 fresh_loss_g = -discriminator(generator(noise)).mean()
-expected = torch.autograd.grad(fresh_loss_g, generator.weight)[0]
-torch.testing.assert_close(generator.weight.grad, expected)
+expected_g = torch.autograd.grad(fresh_loss_g, generator.weight)[0]
+torch.testing.assert_close(generator.weight.grad, expected_g)
 print(f"generator.weight.grad: {generator.weight.grad}")
 
 opt_d.step()

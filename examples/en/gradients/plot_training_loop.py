@@ -2,7 +2,7 @@
 A training loop, stage by stage: ``zero_grad()``, forward pass, backward pass, ``step()``
 =========================================================================================
 
-Every PyTorch training step runs the same five lines. This example runs them one at a
+A PyTorch training step runs the same four stages. This example runs them one at a
 time on a tiny linear model and prints, after each stage, the parameters, their
 ``.grad`` and their version counter ``_version``. It shows that ``backward()`` only
 fills ``.grad``, and that ``optimizer.step()`` updates the parameters in place.
@@ -81,7 +81,7 @@ torch.testing.assert_close(model.weight.detach(), weight_before - 0.02 * model.w
 # %%
 # The loop
 # --------
-# The same five lines, repeated. The loss goes down; each step bumps the version.
+# The same four stages, repeated. The loss goes down; each step bumps the version.
 for step in range(5):
     optimizer.zero_grad()
     loss = loss_fn(model(inputs), targets)

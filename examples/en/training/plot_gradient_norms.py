@@ -11,8 +11,8 @@ weights moved, in a sigmoid network and in a residual ReLU network of the same d
 # %%
 # Two networks of the same depth
 # ------------------------------
-# Twelve linear layers each. The residual one adds each layer's output to its input,
-# after a layer normalization.
+# Twelve hidden linear layers each, then a linear head. The residual one adds each hidden
+# layer's output to its input, after a layer normalization.
 import torch
 from torch import nn
 

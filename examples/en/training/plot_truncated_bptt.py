@@ -67,8 +67,23 @@ except RuntimeError:
 # %%
 # The wrong fix: ``retain_graph=True``
 # ------------------------------------
-# Without a step in between it runs, but nothing is freed: the graph grows by one
-# chunk every step, and every backward pass goes back to chunk 1.
+# In the same loop, it trades the error for another one. The second ``backward()`` still
+# goes back into the first chunk, which saved the weights that ``optimizer.step()`` has
+# since changed in place:
+hidden = torch.zeros(4, 8, device=device)
+try:
+    for k in range(2):
+        hidden, loss = run_chunk(hidden, k)
+        optimizer.zero_grad()
+        loss.backward(retain_graph=True)
+        optimizer.step()
+except RuntimeError:
+    traceback.print_exc()
+
+# %%
+# Without a step in between (gradient accumulation, or a loop that only computes
+# gradients) it runs, but nothing is freed: the graph grows by one chunk every step, and
+# every backward pass goes back to chunk 1.
 hidden = torch.zeros(4, 8, device=device)
 reached_first_chunk = 0
 for k in range(12):
@@ -109,5 +124,6 @@ assert sum(losses[-10:]) < sum(losses[:10])
 # Conclusion
 # ----------
 # Detach any state that lives longer than one batch: hidden states, moving averages,
-# memory banks. ``retain_graph=True`` hides the error and keeps every batch's graph.
+# memory banks. ``retain_graph=True`` turns the error into the in-place error as soon as
+# the optimizer steps, and otherwise keeps every batch's graph alive.
 # The page on :ref:`state carried across batches <carried-state>` measures the cost and shows the running-average case.

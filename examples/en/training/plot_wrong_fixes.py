@@ -135,4 +135,4 @@ for step in (1, 10, 25, 50):
 # state that should have been detached. Fix the cause: remove what broke the graph, use
 # torch operations in the loss, ``detach()`` what is carried between steps. The page on
 # :ref:`wrong fixes <wrong-fixes>` shows each error live, including the ``.data`` fix that returns
-# wrong gradients, and the :ref:`autograd error index <errors>` lists every message.
+# wrong gradients, and the :ref:`autograd error index <errors>` has an entry for each of these messages.

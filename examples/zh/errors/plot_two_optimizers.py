@@ -5,7 +5,7 @@
 GAN 用两个损失、两个优化器分别训练生成器和判别器。如果在两次 ``backward()`` 之间调用
 判别器的 ``step()``，就会改动第二次 ``backward()`` 还要用到的权重；这里自动求导（autograd）会报错，
 因为计算图保存了这个权重。如果没有哪个节点保存被更新的权重，同样的顺序不会报任何错，
-而是悄悄地使用按旧权重算出的梯度（静默错误示例演示了这种情况）。
+训练却会悄悄出错：静默错误示例演示了一个主干网络始终学不到第二个损失的情形。
 本示例在两个微型 ``nn.Linear`` 模型上先运行这种错误的顺序，再运行两种可行的顺序，
 并说明判别器那一步为什么要先把假样本分离（``fake.detach()``）。
 """
@@ -100,11 +100,14 @@ loss_g.backward(inputs=list(generator.parameters()))
 # %%
 # 每个模型拿到的都是自己损失的梯度
 # --------------------------------
-# 生成器的梯度等于在一张新计算图上单独对 ``loss_g`` 求出的梯度。核对之后，两个优化器
-# 才各自更新一次参数。
+# 每个模型的梯度，都等于在一张新计算图上单独对它自己的损失求出的梯度（两个
+# ``assert_close`` 做了核对）。核对之后，两个优化器才各自更新一次参数。
+fresh_loss_d = discriminator(generator(noise)).mean()
+expected_d = torch.autograd.grad(fresh_loss_d, discriminator.weight)[0]
+torch.testing.assert_close(discriminator.weight.grad, expected_d)
 fresh_loss_g = -discriminator(generator(noise)).mean()
-expected = torch.autograd.grad(fresh_loss_g, generator.weight)[0]
-torch.testing.assert_close(generator.weight.grad, expected)
+expected_g = torch.autograd.grad(fresh_loss_g, generator.weight)[0]
+torch.testing.assert_close(generator.weight.grad, expected_g)
 print(f"generator.weight.grad：{generator.weight.grad}")
 
 opt_d.step()

@@ -2,7 +2,7 @@
 训练循环逐步拆解：梯度清零、前向传播、反向传播、参数更新
 ========================================================
 
-PyTorch 的每个训练步都是同样的五行代码。本示例在一个很小的线性模型上逐行执行它们，
+PyTorch 的每个训练步都由同样的四个阶段组成。本示例在一个很小的线性模型上逐个执行它们，
 并在每个阶段之后打印参数、参数的 ``.grad`` 和版本计数器 ``_version``。可以看到：
 ``backward()`` 只填充 ``.grad``，而 ``optimizer.step()`` 原地更新参数。
 """
@@ -79,7 +79,7 @@ torch.testing.assert_close(model.weight.detach(), weight_before - 0.02 * model.w
 # %%
 # 完整循环
 # --------
-# 把这五行重复执行：损失下降，每一步都让版本号加 1。
+# 把这四个阶段重复执行：损失下降，每一步都让版本号加 1。
 for step in range(5):
     optimizer.zero_grad()
     loss = loss_fn(model(inputs), targets)

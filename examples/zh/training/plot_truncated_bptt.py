@@ -66,8 +66,21 @@ except RuntimeError:
 # %%
 # 似是而非的修复：``retain_graph=True``
 # -------------------------------------
-# 中间没有 ``step()`` 时它能运行，但什么都没有被释放：计算图每一步增长一段，
-# 每次反向传播都回到第 1 段。
+# 在同一个循环里，它只是把一个报错换成了另一个。第二次 ``backward()`` 仍会回到第 1 段，
+# 而第 1 段保存的权重已经被 ``optimizer.step()`` 原地修改过了：
+hidden = torch.zeros(4, 8, device=device)
+try:
+    for k in range(2):
+        hidden, loss = run_chunk(hidden, k)
+        optimizer.zero_grad()
+        loss.backward(retain_graph=True)
+        optimizer.step()
+except RuntimeError:
+    traceback.print_exc()
+
+# %%
+# 中间没有 ``step()`` 时（梯度累积，或者只计算梯度的循环）它能运行，但什么都没有被释放：
+# 计算图每一步增长一段，每次反向传播都回到第 1 段。
 hidden = torch.zeros(4, 8, device=device)
 reached_first_chunk = 0
 for k in range(12):
@@ -107,5 +120,6 @@ assert sum(losses[-10:]) < sum(losses[:10])
 # 小结
 # ----
 # 凡是存活时间超过一个批次的状态都要分离：隐藏状态、滑动平均、记忆库。
-# ``retain_graph=True`` 只是掩盖了报错，却留住了每个批次的计算图。
+# ``retain_graph=True`` 在优化器更新参数之后会把报错换成原地操作的报错，
+# 不更新参数时则留住每个批次的计算图。
 # :ref:`跨批次携带的状态 <carried-state>`\ 一页测量了这样做的代价，并讲解了滑动平均的情形。
