@@ -6,9 +6,11 @@ A GAN trains a generator and a discriminator with two losses and two optimizers.
 Calling the discriminator's ``step()`` between the two ``backward()`` calls changes a
 weight that the second ``backward()`` still needs, and here autograd raises an error,
 because the graph saved that weight. When no node saved the stepped weight, the same
-order raises nothing, and training silently goes wrong: the silent-failures example
-shows a trunk that never learns from its second loss. This example runs that order on two tiny ``nn.Linear`` models, then the two orders that work,
-and shows why the discriminator's step takes ``fake.detach()``.
+order raises nothing, and training silently goes wrong: the
+:ref:`silent-failures example <sphx_glr_auto_examples_errors_plot_no_error_is_not_proof.py>`
+shows a trunk that never learns from its second loss. This example runs that order on
+two tiny ``nn.Linear`` models, then the two orders that work, and shows why the
+discriminator's step takes ``fake.detach()``.
 """
 
 # %%

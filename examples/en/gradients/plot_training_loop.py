@@ -2,7 +2,7 @@
 A training loop, stage by stage: ``zero_grad()``, forward pass, backward pass, ``step()``
 =========================================================================================
 
-A PyTorch training step runs the same four stages. This example runs them one at a
+A PyTorch training step has four stages. This example runs them one at a
 time on a tiny linear model and prints, after each stage, the parameters, their
 ``.grad`` and their version counter ``_version``. It shows that ``backward()`` only
 fills ``.grad``, and that ``optimizer.step()`` updates the parameters in place.

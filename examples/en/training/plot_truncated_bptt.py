@@ -4,8 +4,9 @@ Truncated backpropagation through time: detaching the hidden state
 
 A recurrent network that reads a long sequence in chunks carries its hidden state from
 one chunk to the next. Without ``detach()`` the state also carries the previous chunk's
-graph, and the second ``backward()`` fails. This example runs that mistake, measures the
-graph that ``retain_graph=True`` keeps alive, then trains with the fix.
+graph, and the second ``backward()`` fails. This example runs that mistake, shows that
+``retain_graph=True`` only trades it for the in-place error, measures the graph it keeps
+alive when no step is taken, then trains with the fix.
 """
 
 # %%
@@ -81,9 +82,8 @@ except RuntimeError:
     traceback.print_exc()
 
 # %%
-# Without a step in between (gradient accumulation, or a loop that only computes
-# gradients) it runs, but nothing is freed: the graph grows by one chunk every step, and
-# every backward pass goes back to chunk 1.
+# Without any step (a loop that only computes gradients) it runs, but nothing is freed:
+# the graph grows by one chunk every step, and every backward pass goes back to chunk 1.
 hidden = torch.zeros(4, 8, device=device)
 reached_first_chunk = 0
 for k in range(12):
