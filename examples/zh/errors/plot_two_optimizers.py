@@ -5,7 +5,7 @@
 GAN 用两个损失、两个优化器分别训练生成器和判别器。如果在两次 ``backward()`` 之间调用
 判别器的 ``step()``，就会改动第二次 ``backward()`` 还要用到的权重；这里自动求导（autograd）会报错，
 因为计算图保存了这个权重。如果没有哪个节点保存被更新的权重，同样的顺序不会报任何错，
-训练却会悄悄出错：\ :ref:`静默错误示例 <sphx_glr_auto_examples_errors_plot_no_error_is_not_proof.py>`\ 演示了这种情形，主干网络始终没能从第二个损失学到东西。
+训练却会悄悄出错：\\ :ref:`静默错误示例 <sphx_glr_auto_examples_errors_plot_no_error_is_not_proof.py>`\\ 演示了这种情形，主干网络始终没能从第二个损失学到东西。
 本示例在两个微型 ``nn.Linear`` 模型上先运行这种错误的顺序，再运行两种可行的顺序，
 并说明判别器那一步为什么要先把假样本分离（``fake.detach()``）。
 """
