@@ -46,6 +46,24 @@ def fresh_torch() -> None:
     torch.autograd.set_detect_anomaly(False)
 
 
+def freeze_heap() -> None:
+    """Leave the objects that exist before the first example out of later garbage collections.
+
+    sphinx-gallery calls ``gc.collect()`` before each example.  A full collection walks every
+    object of the Sphinx process, torch's included: measured with py-spy in a clean English
+    build, 15.6 s of the gallery's 20 s went to these calls, holding the GIL that the thread
+    running the pages needs.  Frozen objects are skipped; what the examples create is not.
+    Done once, when the first example runs: a build that runs none does not import torch.
+    """
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen.append(True)
+
+
+_frozen: list[bool] = []
+
+
 def reset_torch(gallery_conf: dict[str, Any], fname: str) -> None:
     """Give every example the same fresh start, so outputs repeat build after build."""
     import torch
@@ -56,26 +74,13 @@ def reset_torch(gallery_conf: dict[str, Any], fname: str) -> None:
     # waits for it forever (builds seen hanging with both workers idle; scikit-learn's docs
     # and sphinx-gallery hit the same).  With one thread there is no worker to lose.
     torch.set_num_threads(1)
+    freeze_heap()
     fresh_torch()
     # Python shows a warning once per process; each example runs as if it were alone.
     for module in list(sys.modules.values()):
         registry = getattr(module, "__warningregistry__", None)
         if isinstance(registry, dict):
             registry.clear()
-
-
-def freeze_heap(app: Sphinx) -> None:
-    """Leave the objects that exist before the examples out of every later garbage collection.
-
-    sphinx-gallery calls ``gc.collect()`` before each example.  A full collection walks every
-    object of the Sphinx process, torch's included: measured with py-spy in a clean English
-    build, 15.6 s of the gallery's 20 s went to these calls, holding the GIL that the thread
-    running the pages needs.  Frozen objects are skipped; what the examples create is not.
-    """
-    import torch  # noqa: F401 -- the examples import it anyway; frozen with the rest
-
-    gc.collect()
-    gc.freeze()
 
 
 def translate_labels(text: str) -> str:
@@ -403,7 +408,6 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("autograd_expected_errors", {}, "env", types=(dict,))
     app.connect("builder-inited", forget_failed_runs, priority=400)  # before the gallery runs
     app.connect("builder-inited", link_notebook_references, priority=400)
-    app.connect("builder-inited", freeze_heap, priority=450)
     app.connect("builder-inited", check_expected_errors, priority=900)  # after the gallery ran
     app.add_config_value("autograd_repository", "", "html", types=(str,))
     app.add_config_value("autograd_notebooks_branch", "gh-pages", "html", types=(str,))

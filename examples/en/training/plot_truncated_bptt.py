@@ -5,7 +5,7 @@ Truncated backpropagation through time: detaching the hidden state
 A recurrent network that reads a long sequence in chunks carries its hidden state from
 one chunk to the next. Without ``detach()`` the state also carries the previous chunk's
 graph, and the second ``backward()`` fails. This example runs that mistake, shows that
-``retain_graph=True`` only trades it for the in-place error, measures the graph it keeps
+``retain_graph=True`` only trades that error for the in-place error, measures the graph it keeps
 alive when no step is taken, then trains with the fix.
 """
 
@@ -82,8 +82,9 @@ except RuntimeError:
     traceback.print_exc()
 
 # %%
-# Without any step (a loop that only computes gradients) it runs, but nothing is freed:
-# the graph grows by one chunk every step, and every backward pass goes back to chunk 1.
+# Without any ``optimizer.step()`` (a loop that only computes gradients) it runs, but
+# nothing is freed: the graph grows by one chunk per iteration, and every backward pass
+# goes back to chunk 1.
 hidden = torch.zeros(4, 8, device=device)
 reached_first_chunk = 0
 for k in range(12):
@@ -124,6 +125,10 @@ assert sum(losses[-10:]) < sum(losses[:10])
 # Conclusion
 # ----------
 # Detach any state that lives longer than one batch: hidden states, moving averages,
-# memory banks. ``retain_graph=True`` turns the error into the in-place error as soon as
-# the optimizer steps, and otherwise keeps every batch's graph alive.
-# The page on :ref:`state carried across batches <carried-state>` measures the cost and shows the running-average case.
+# memory banks. In a recurrent loop like this one, the old graph saved the recurrent
+# weights, so ``retain_graph=True`` turns the error into the in-place error as soon as the
+# optimizer steps. Where the old graph saved nothing that a step changes (a running average
+# of a first layer's features, as on the page on :ref:`wrong fixes <wrong-fixes>`), it runs
+# without error. Either way it keeps every batch's graph alive. The page on
+# :ref:`state carried across batches <carried-state>` measures the cost and shows the
+# running-average case.
