@@ -128,7 +128,7 @@ assert sum(losses[-10:]) < sum(losses[:10])
 # memory banks. In a recurrent loop like this one, the old graph saved the recurrent
 # weights, so ``retain_graph=True`` turns the error into the in-place error as soon as the
 # optimizer steps. Where the old graph saved nothing that a step changes (a running average
-# of a first layer's features, as on the page on :ref:`wrong fixes <wrong-fixes>`), it runs
-# without error. Either way it keeps every batch's graph alive. The page on
+# of a first layer's features, as on the page on :ref:`wrong fixes <wrong-fixes>`),
+# ``retain_graph=True`` runs without error. Either way it keeps every batch's graph alive. The page on
 # :ref:`state carried across batches <carried-state>` measures the cost and shows the
 # running-average case.

@@ -109,11 +109,15 @@ print(f"grad is None: {[name for name, p in model.named_parameters() if p.grad i
 # %%
 # A loss with no graph at all
 # ---------------------------
-# Under ``torch.no_grad()`` nothing is recorded: the helper says so before
-# ``backward()`` would raise.
+# Under ``torch.no_grad()`` nothing is recorded: the helper says so, and ``backward()``
+# then raises :ref:`element 0 of tensors does not require grad <error-does-not-have-a-grad-fn>`.
 with torch.no_grad():
     loss = nn.functional.mse_loss(model(inputs)[0], targets)
 print(next(iter(unreached_parameters(loss, model).values())))
+try:
+    loss.backward()
+except RuntimeError as error:
+    print(f"backward(): {error}")
 
 # %%
 # A blind spot: reentrant checkpoints

@@ -90,8 +90,10 @@ for epoch in range(5):
 # 同一次验证，记录与不记录
 # ------------------------
 # 损失完全相同：记录计算图只是多出了保存的张量和维护它们的开销。两种模式交替运行，
-# 各 20 次，各取最快的一次。记录要多花多少时间取决于模型和机器；在又小又忙的 CPU 上，
+# 各 20 次，取单线程 CPU 时间的中位数（``time.process_time()`` 只统计本进程的 CPU 时间，
+# 同一台机器上的其他程序不会把它拉长）。记录要多花多少时间取决于模型和机器；在核数少的 CPU 上，
 # 两者的差别可能落在噪声之内。
+import statistics
 import time
 
 
@@ -101,14 +103,18 @@ def validate(recording):
         return [nn.functional.mse_loss(model(x), y).item() for x, y in val_data]
 
 
-best, losses = {True: float("inf"), False: float("inf")}, {}
+threads = torch.get_num_threads()
+torch.set_num_threads(1)  # 只用一个线程，测得的 CPU 时间就只属于这个循环
+cpu_times, losses = {True: [], False: []}, {}
 for _ in range(20):
     for recording in (True, False):
-        start = time.perf_counter()
+        start = time.process_time()
         losses[recording] = validate(recording)
-        best[recording] = min(best[recording], time.perf_counter() - start)
+        cpu_times[recording].append(time.process_time() - start)
+torch.set_num_threads(threads)
+best = {recording: statistics.median(times) for recording, times in cpu_times.items()}
 assert losses[True] == losses[False]
-print(f"记录：{best[True] * 1000:.2f} ms，不记录：{best[False] * 1000:.2f} ms")
+print(f"记录：CPU 时间 {best[True] * 1000:.2f} ms，不记录：CPU 时间 {best[False] * 1000:.2f} ms")
 
 # %%
 # 推理张量事后只读
