@@ -76,5 +76,6 @@ print(f"w1.grad shape: {tuple(w1.grad.shape)} w2.grad shape: {tuple(w2.grad.shap
 # Conclusion
 # ----------
 # Turn anomaly detection on when an in-place error does not say enough; it names the
-# forward line. Turn it off again: it slows everything down. See
-# :ref:`anomaly detection <anomaly-detection>` and :ref:`in-place operations <inplace-errors>`.
+# forward line. Turn it off again: it slows every training step down (the page on
+# :ref:`anomaly detection <anomaly-detection>` measures by how much). See also
+# :ref:`in-place operations <inplace-errors>`.

@@ -95,7 +95,8 @@ for epoch in range(5):
 # Each time is the median CPU time of twenty runs on one thread, the two modes taking
 # turns (``time.process_time()`` counts this process alone, so other programs on the
 # machine do not inflate it). How much recording costs depends on the model and the
-# machine; on a CPU with few cores the difference can be within the noise.
+# machine: with larger layers the bookkeeping's share shrinks, and the difference can be
+# within the noise.
 import statistics
 import time
 
@@ -115,9 +116,9 @@ for _ in range(20):
         losses[recording] = validate(recording)
         cpu_times[recording].append(time.process_time() - start)
 torch.set_num_threads(threads)
-best = {recording: statistics.median(times) for recording, times in cpu_times.items()}
+median_cpu = {recording: statistics.median(times) for recording, times in cpu_times.items()}
 assert losses[True] == losses[False]
-print(f"recording: {best[True] * 1000:.2f} ms of CPU, no recording: {best[False] * 1000:.2f} ms of CPU")
+print(f"recording: {median_cpu[True] * 1000:.2f} ms of CPU, no recording: {median_cpu[False] * 1000:.2f} ms of CPU")
 
 # %%
 # Inference tensors are read-only afterwards

@@ -71,4 +71,4 @@ print(f"w1.grad 的形状：{tuple(w1.grad.shape)}，w2.grad 的形状：{tuple(
 # 小结
 # ----
 # 当原地操作错误的信息不够用时，打开异常检测，它会指出前向传播的代码行。用完记得关掉：
-# 它会拖慢所有运算。详见\ :ref:`异常检测 <anomaly-detection>`\ 和\ :ref:`原地操作 <inplace-errors>`。
+# 它会拖慢每一个训练步（\ :ref:`异常检测 <anomaly-detection>`\ 一页测量了慢多少）。另见\ :ref:`原地操作 <inplace-errors>`。

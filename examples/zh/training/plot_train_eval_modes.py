@@ -91,8 +91,8 @@ for epoch in range(5):
 # ------------------------
 # 损失完全相同：记录计算图只是多出了保存的张量和维护它们的开销。两种模式交替运行，
 # 各 20 次，取单线程 CPU 时间的中位数（``time.process_time()`` 只统计本进程的 CPU 时间，
-# 同一台机器上的其他程序不会把它拉长）。记录要多花多少时间取决于模型和机器；在核数少的 CPU 上，
-# 两者的差别可能落在噪声之内。
+# 同一台机器上的其他程序不会把它拉长）。记录要多花多少时间取决于模型和机器：层越大，
+# 记录工作所占的比例越小，两者的差别可能落在噪声之内。
 import statistics
 import time
 
@@ -112,9 +112,9 @@ for _ in range(20):
         losses[recording] = validate(recording)
         cpu_times[recording].append(time.process_time() - start)
 torch.set_num_threads(threads)
-best = {recording: statistics.median(times) for recording, times in cpu_times.items()}
+median_cpu = {recording: statistics.median(times) for recording, times in cpu_times.items()}
 assert losses[True] == losses[False]
-print(f"记录：CPU 时间 {best[True] * 1000:.2f} ms，不记录：CPU 时间 {best[False] * 1000:.2f} ms")
+print(f"记录：CPU 时间 {median_cpu[True] * 1000:.2f} ms，不记录：CPU 时间 {median_cpu[False] * 1000:.2f} ms")
 
 # %%
 # 推理张量事后只读

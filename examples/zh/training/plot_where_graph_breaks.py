@@ -107,8 +107,8 @@ print(f".grad 为 None：{[name for name, p in model.named_parameters() if p.gra
 # %%
 # 完全没有计算图的损失
 # --------------------
-# 在 ``torch.no_grad()`` 中什么都不记录：辅助函数会指出这一点，随后 ``backward()`` 报错
-# :ref:`element 0 of tensors does not require grad <error-does-not-have-a-grad-fn>`。
+# 在 ``torch.no_grad()`` 中什么都不记录：辅助函数会指出这一点，随后 ``backward()`` 抛出
+# :ref:`element 0 of tensors does not require grad <error-does-not-have-a-grad-fn>` 错误。
 with torch.no_grad():
     loss = nn.functional.mse_loss(model(inputs)[0], targets)
 print(next(iter(unreached_parameters(loss, model).values())))
