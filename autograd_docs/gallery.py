@@ -55,13 +55,9 @@ def freeze_heap() -> None:
     running the pages needs.  Frozen objects are skipped; what the examples create is not.
     Done once, when the first example runs: a build that runs none does not import torch.
     """
-    if not _frozen:
+    if gc.get_freeze_count() == 0:  # nothing else freezes in the Sphinx process
         gc.collect()
         gc.freeze()
-        _frozen.append(True)
-
-
-_frozen: list[bool] = []
 
 
 def reset_torch(gallery_conf: dict[str, Any], fname: str) -> None:
