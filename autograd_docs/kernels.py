@@ -34,7 +34,7 @@ from . import kernel_child
 PRELOAD = ["autograd_docs.kernel_preload"]
 # Read by torch when it is imported: a kernel asked to run with other values than the
 # fork server had cannot be forked from it, and starts the usual way.
-IMPORT_TIME_VARIABLES = ("CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+IMPORT_TIME_VARIABLES = ("CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY")
 LAUNCHER = ["-m", "ipykernel_launcher"]
 
 _context: multiprocessing.context.ForkServerContext | None = None

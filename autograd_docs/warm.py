@@ -5,7 +5,8 @@ stores the result in jupyter-cache.  Before Sphinx reads, this module finds the 
 whose code has no cache record yet and executes them the way MyST-NB would (the same
 notebook, nbclient, working folder, timeout and cache record), but in kernels forked
 from a process that has imported torch (:mod:`.kernels`), as many at a time as the
-machine has cores.  MyST-NB then finds every page in the cache.
+machine has cores.  MyST-NB then finds every page in the cache.  When both languages
+build at once, one of the two builds runs the pages of both (:func:`page_folders`).
 
 A page that fails here is left alone: MyST-NB executes it again when it reads it and
 reports the failure as it always does.  ``-D autograd_warm_kernels=0`` or
@@ -15,6 +16,7 @@ leaving MyST-NB's own execution; both give the same pages (``tests/test_warm.py`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -38,14 +40,13 @@ class Job:
     read_fmt: dict | None
 
 
-def stale_pages(env: BuildEnvironment, docnames: list[str], cache: Any) -> list[Job]:
-    """The pages among ``docnames`` that MyST-NB would execute: cache mode, no record."""
+def stale_pages(env: BuildEnvironment, paths: list[Path], cache: Any) -> list[Job]:
+    """The pages among ``paths`` that MyST-NB would execute: cache mode, no record."""
     from myst_nb.core.nb_to_tokens import nb_node_to_dict
     from myst_nb.core.read import create_nb_reader
 
     jobs = []
-    for docname in sorted(docnames):
-        path = Path(env.doc2path(docname))
+    for path in sorted(paths):
         if not path.is_file():
             continue
         content = path.read_text(encoding="utf-8")
@@ -121,13 +122,14 @@ def shares_code_with_twin(env: BuildEnvironment, job: Job) -> bool:
     return reader is not None and code_of(reader.read(content)) == code_of(job.notebook)
 
 
-def execute_stale_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Run the pages among ``docnames`` that have no cache record.
+def execute_stale_pages(app: Sphinx, env: BuildEnvironment, paths: list[Path], *, locked: bool = False) -> None:
+    """Run the pages among ``paths`` that have no cache record.
 
     A page whose code is this language's own (its twin's differs) runs at once.  A page
     whose code both languages share runs under the cache's lock: the first build to get
     it runs the page, and the other finds it in the cache.  Records are written under
-    the lock.
+    the lock.  ``locked``: this build already holds the lock (it runs both languages'
+    pages, see :func:`page_folders`): every page runs at once, pages with the same code once.
     """
     from jupyter_cache import get_cache
 
@@ -135,13 +137,18 @@ def execute_stale_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str])
     from .provenance import cache_lock
 
     path = env.mystnb_config.execution_cache_path or ".jupyter_cache"
-    jobs = stale_pages(env, docnames, get_cache(path))
+    cache = get_cache(path)
+    jobs = stale_pages(env, paths, cache)
     if not jobs:
         return  # nothing to run: no reason to wait for the other language's build
     start = time.perf_counter()
     start_server()  # the fork server imports torch and ipykernel: seconds
-    shared = [job for job in jobs if shares_code_with_twin(env, job)]
-    own = [job for job in jobs if job not in shared]
+    if locked:
+        by_code = {cache.create_hashed_notebook(job.notebook)[1]: job for job in reversed(jobs)}
+        own, shared = [job for job in jobs if job in by_code.values()], []
+    else:
+        shared = [job for job in jobs if shares_code_with_twin(env, job)]
+        own = [job for job in jobs if job not in shared]
     with ThreadPoolExecutor(max_workers=min(workers(), len(jobs))) as pool:
         running = []
 
@@ -151,7 +158,7 @@ def execute_stale_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str])
 
         for job in own:
             run(job)
-        with cache_lock(path):
+        with contextlib.nullcontext() if locked else cache_lock(path):
             cache = get_cache(path)
             for job in shared:
                 if not cached(cache, job):  # the other build may have run it
@@ -189,14 +196,34 @@ def record(cache: Any, results: list[tuple[Job, Any]]) -> None:
         )
 
 
-def source_pages(srcdir: str) -> list[str]:
-    """Every Markdown page's docname, generated galleries and ``_``/``.`` folders aside."""
+def source_pages(srcdir: str | Path) -> list[Path]:
+    """Every Markdown page, generated galleries and ``_``/``.`` folders aside."""
     root = Path(srcdir)
     return sorted(
-        str(path.relative_to(root).with_suffix("")).replace(os.sep, "/")
+        path
         for path in root.rglob("*.md")
         if not any(part.startswith(("_", ".")) or part == "auto_examples" for part in path.relative_to(root).parts)
     )
+
+
+# Set by autograd_docs.build when it builds both languages at once: the language folders
+# whose pages this build runs ("en,zh" for one build, "" for the other).  Unset: its own.
+PAGE_FOLDERS_VARIABLE = "AUTOGRAD_DOCS_PAGE_FOLDERS"
+
+
+def page_folders(app: Sphinx) -> list[Path]:
+    """The source folders whose pages this build runs before reading.
+
+    Two builds (one per language) that each run their own pages start two fork servers
+    (5 CPU-s each: torch, IPython) and split the cores between two pools.  When
+    :mod:`.build` builds both languages, it gives every page to one of them, which holds
+    the cache's lock until all are recorded; the other waits for that lock before reading.
+    """
+    names = os.environ.get(PAGE_FOLDERS_VARIABLE)
+    srcdir = Path(app.srcdir)
+    if names is None:
+        return [srcdir]
+    return [srcdir.parent / name for name in names.split(",") if name]
 
 
 _early: dict[int, threading.Thread] = {}
@@ -206,20 +233,32 @@ def start_early(app: Sphinx) -> None:
     """Start running the stale pages while the gallery runs its examples (builder-inited).
 
     MyST-NB makes its configuration at builder-inited too, just after this; the worker
-    waits for it.  What it records is found in the cache at env-before-read-docs.
+    waits for it.  What it records is found in the cache at env-before-read-docs.  A build
+    that runs the other language's pages too takes the cache's lock here, before the other
+    build can look for them, and the worker lets it go when it has recorded them.
     """
     if not app.config.autograd_warm_kernels or app.config.nb_execution_mode != "cache":
         return
+    folders = page_folders(app)
+    if not folders:
+        return  # the other build runs them; finish() waits for it
     before = app.env.__dict__.get("mystnb_config")
-    docnames = source_pages(app.srcdir)
+    paths = [page for folder in folders for page in source_pages(folder)]
+    locked = folders != [Path(app.srcdir)]
+    lock = contextlib.ExitStack()
+    if locked:
+        from .provenance import cache_lock
+
+        lock.enter_context(cache_lock(app.config.nb_execution_cache_path))
 
     def work() -> None:
-        deadline = time.monotonic() + 120
-        while app.env.__dict__.get("mystnb_config") is before:
-            if time.monotonic() > deadline:
-                return
-            time.sleep(0.01)
-        execute_stale_pages(app, app.env, docnames)
+        with lock:
+            deadline = time.monotonic() + 120
+            while app.env.__dict__.get("mystnb_config") is before:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.01)
+            execute_stale_pages(app, app.env, paths, locked=locked)
 
     thread = threading.Thread(target=work, name="autograd-warm-pages", daemon=True)
     thread.start()
@@ -233,13 +272,19 @@ def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     not cover: in one build of both languages, a page whose code both share was found
     recorded by one build's early run and then missing when its MyST-NB read it, so it ran
     twice (once more in MyST-NB's own kernel).  The second look costs a cache lookup per page.
+    A build whose pages the other build runs waits for the cache's lock first.
     """
     if not app.config.autograd_warm_kernels or env.mystnb_config.execution_mode != "cache":
         return
     thread = _early.pop(id(app), None)
     if thread is not None:
         thread.join()
-    execute_stale_pages(app, env, docnames)
+    if Path(app.srcdir) not in page_folders(app):
+        from .provenance import cache_lock
+
+        with cache_lock(env.mystnb_config.execution_cache_path):
+            pass  # the other build has recorded this language's pages
+    execute_stale_pages(app, env, [Path(env.doc2path(name)) for name in docnames])
 
 
 def setup(app: Sphinx) -> None:

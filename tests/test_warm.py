@@ -9,12 +9,18 @@ a traceback shortened by anomaly detection, a graph picture, seeded random numbe
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from test_build import tiny_site
+
+from autograd_docs.languages import LANGUAGES
+from autograd_docs.warm import PAGE_FOLDERS_VARIABLE
 
 HEADER = "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n  display_name: Python 3\n---\n"
 
@@ -58,11 +64,12 @@ def project(folder: Path) -> Path:
     return tiny_site(folder, {"index": INDEX, **PAGES}, EXAMPLE)
 
 
-def build(folder: Path, *options: str) -> str:
+def build(folder: Path, *options: str, language: str = "en", env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-c", str(folder),
-         "-D", "language=en", *options, str(folder / "docs" / "en"), str(folder / "out")],
-        capture_output=True, text=True, timeout=600,
+         "-D", f"language={LANGUAGES[language][0]}", *options,
+         str(folder / "docs" / language), str(folder / "out" / language)],
+        capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})},
     )  # fmt: skip
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
@@ -89,22 +96,54 @@ def test_forked_kernels_ran_every_page_and_mystnb_none(builds) -> None:
 def test_no_state_leaks_from_one_page_into_the_next(builds) -> None:
     # b_fresh's asserts would have failed the build; its output shows it ran to the end.
     folder, _ = builds["warm"]
-    assert "nothing leaked" in (folder / "out" / "b_fresh.html").read_text(encoding="utf-8")
+    assert "nothing leaked" in (folder / "out" / "en" / "b_fresh.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_forked_and_started_kernels_give_byte_identical_pages(builds, page: str) -> None:
     warm, _ = builds["warm"]
     plain, _ = builds["plain"]
-    warm_html = (warm / "out" / f"{page}.html").read_bytes()
-    plain_html = (plain / "out" / f"{page}.html").read_bytes()
+    warm_html = (warm / "out" / "en" / f"{page}.html").read_bytes()
+    plain_html = (plain / "out" / "en" / f"{page}.html").read_bytes()
     assert warm_html == plain_html
 
 
 def test_the_outputs_page_shows_what_it_should(builds) -> None:
     folder, _ = builds["warm"]
-    html = (folder / "out" / "c_outputs.html").read_text(encoding="utf-8")
+    html = (folder / "out" / "en" / "c_outputs.html").read_text(encoding="utf-8")
     for text in ["a warning from the page", "to stderr", "modified by an inplace operation",
                  "Traceback of forward call", "<svg", "tensor([ 1.5410, -0.2934, -2.1788]"]:  # fmt: skip
         assert text in html, text
     assert "kernel_child" not in html and "forkserver" not in html
+
+
+RAN_A_PAGE = re.compile(r"(\S+\.md): Executing notebook in a forked kernel|Executing notebook using")
+
+
+def test_one_build_runs_both_languages_pages_and_the_other_waits(tmp_path: Path) -> None:
+    """As ``autograd_docs.build`` builds both languages: the first build runs every page."""
+    folder = project(tmp_path)
+    for kind in ("docs", "examples"):
+        shutil.copytree(folder / kind / "en", folder / kind / "zh")
+    own = folder / "docs" / "zh" / "a_leaks.md"  # code of its own, as a translated label makes it
+    own.write_text(own.read_text(encoding="utf-8").replace("'left state behind'", "'留下了状态'"), encoding="utf-8")
+
+    first = build(folder, env={PAGE_FOLDERS_VARIABLE: "en,zh"})
+    ran = [match.group(1) for match in RAN_A_PAGE.finditer(first)]
+    # Every English page, and of the Chinese ones only the page whose code differs.
+    assert sorted(Path(path).relative_to(folder / "docs").as_posix() for path in ran) == sorted(
+        [f"en/{name}.md" for name in PAGES] + ["zh/a_leaks.md"]
+    )
+    second = build(folder, language="zh", env={PAGE_FOLDERS_VARIABLE: ""})
+    assert not RAN_A_PAGE.search(second), "the Chinese build ran a page the first build had run"
+    assert "留下了状态" in (folder / "out" / "zh" / "a_leaks.html").read_text(encoding="utf-8")
+    for name in PAGES:
+        if name != "a_leaks":
+            english = (folder / "out" / "en" / f"{name}.html").read_text(encoding="utf-8")
+            chinese = (folder / "out" / "zh" / f"{name}.html").read_text(encoding="utf-8")
+            blocks = output_blocks(english)
+            assert blocks and blocks == output_blocks(chinese), name
+
+
+def output_blocks(html: str) -> list[str]:
+    return re.findall(r'<div class="cell_output docutils container">(.*?)</div>\s*</div>\s*</div>', html, re.S)
