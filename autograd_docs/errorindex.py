@@ -91,7 +91,10 @@ def front_matter(text: str) -> dict[str, Any]:
     {'kind': 'x'}
     """
     match = FRONT_MATTER.match(text)
-    return (yaml.safe_load(match["yaml"]) or {}) if match else {}
+    # libyaml's loader where PyYAML has it: the same data, parsed ten times faster (a build
+    # reads each entry's front matter several times: 1 s of an English build, with Python's).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return (yaml.load(match["yaml"], Loader=loader) or {}) if match else {}  # noqa: S506 -- a safe loader
 
 
 def read_entry(path: Path) -> tuple[Entry | None, list[str]]:

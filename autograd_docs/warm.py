@@ -226,7 +226,7 @@ def page_folders(app: Sphinx) -> list[Path]:
     return [srcdir.parent / name for name in names.split(",") if name]
 
 
-_early: dict[int, threading.Thread] = {}
+_early: dict[int, tuple[threading.Thread, bool]] = {}  # per app: the early run, and whether it held the lock
 
 
 def start_early(app: Sphinx) -> None:
@@ -262,7 +262,7 @@ def start_early(app: Sphinx) -> None:
 
     thread = threading.Thread(target=work, name="autograd-warm-pages", daemon=True)
     thread.start()
-    _early[id(app)] = thread
+    _early[id(app)] = (thread, locked)
 
 
 def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
@@ -272,13 +272,17 @@ def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     not cover: in one build of both languages, a page whose code both share was found
     recorded by one build's early run and then missing when its MyST-NB read it, so it ran
     twice (once more in MyST-NB's own kernel).  The second look costs a cache lookup per page.
-    A build whose pages the other build runs waits for the cache's lock first.
+    A build whose pages the other build runs waits for the cache's lock first.  A build
+    whose early run held the lock looks no more: nothing else could record its pages, and
+    a page that failed is MyST-NB's to run and report.
     """
     if not app.config.autograd_warm_kernels or env.mystnb_config.execution_mode != "cache":
         return
-    thread = _early.pop(id(app), None)
+    thread, locked = _early.pop(id(app), (None, False))
     if thread is not None:
         thread.join()
+    if locked:
+        return
     if Path(app.srcdir) not in page_folders(app):
         from .provenance import cache_lock
 
