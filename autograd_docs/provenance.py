@@ -57,19 +57,21 @@ def create_execution_cache(path: str) -> None:
     >>> folder = Path(tempfile.mkdtemp()) / "cpu"
     >>> create_execution_cache(str(folder)); create_execution_cache(str(folder))
     >>> sorted(p.name for p in folder.iterdir())
-    ['__version__.txt', 'build.lock', 'global.db']
+    ['__version__.txt', 'create.lock', 'global.db']
     """
     from jupyter_cache.cache.db import create_db
 
     Path(path).mkdir(parents=True, exist_ok=True)
-    with cache_lock(path):  # the other language's build may be creating it too
+    # The other language's build may be creating it too.  Not the lock that the pages run
+    # under: a build waiting for the other build's pages would wait here, before its gallery.
+    with cache_lock(path, "create.lock"):
         create_db(path)
 
 
 @contextlib.contextmanager
-def cache_lock(path: str):
+def cache_lock(path: str, name: str = "build.lock"):
     """Hold the execution cache for this process alone (a lock file next to its database)."""
-    with open(Path(path) / "build.lock", "a") as lock:
+    with open(Path(path) / name, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

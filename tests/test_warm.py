@@ -147,3 +147,33 @@ def test_one_build_runs_both_languages_pages_and_the_other_waits(tmp_path: Path)
 
 def output_blocks(html: str) -> list[str]:
     return re.findall(r'<div class="cell_output docutils container">(.*?)</div>\s*</div>\s*</div>', html, re.S)
+
+
+def test_a_build_waiting_for_the_other_builds_pages_runs_its_gallery_meanwhile(tmp_path: Path) -> None:
+    """The waiting build blocks only before it reads, not at start (its gallery runs first)."""
+    import time
+
+    import torch
+
+    from autograd_docs.provenance import cache_lock, create_execution_cache, execution_key
+
+    folder = project(tmp_path)
+    cache = folder / "build" / "jupyter_cache" / f"cpu-{execution_key(torch.__version__)}"
+    create_execution_cache(str(cache))
+    log = tmp_path / "log.txt"
+    with cache_lock(str(cache)):  # as the build running every language's pages holds it
+        with log.open("w") as out:
+            waiting = subprocess.Popen(
+                [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-c", str(folder),
+                 "-D", "language=en", str(folder / "docs" / "en"), str(folder / "out" / "en")],
+                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, PAGE_FOLDERS_VARIABLE: ""},
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while "generating gallery for" not in log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            assert waiting.poll() is None, log.read_text(encoding="utf-8")[-3000:]
+            time.sleep(0.2)
+        assert "generating gallery for" in log.read_text(encoding="utf-8"), "the build waited before its gallery"
+        assert waiting.poll() is None and not RAN_A_PAGE.search(log.read_text(encoding="utf-8"))
+    assert waiting.wait(timeout=600) == 0, log.read_text(encoding="utf-8")[-3000:]
+    # Nobody ran its pages: with the lock free, it ran them itself.
+    assert len(RAN_A_PAGE.findall(log.read_text(encoding="utf-8"))) == len(PAGES)
