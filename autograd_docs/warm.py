@@ -92,15 +92,16 @@ def execute(job: Job) -> Any:
 
 
 def workers() -> int:
-    """Pages run at once: twice the cores, as a page's kernel spends part of its life waiting.
+    """Pages run at once: four times the cores, as a page's kernel spends most of its life waiting.
 
     A one-cell page takes 0.58 s but 0.31 CPU-s (the client polls while the kernel starts
-    and stops).  Measured on 2 cores, the English pages took 31.6 s two at a time and 22.7 s
-    four at a time (before kernels froze their objects: 33.7, 26.1, 27.0 and 28.3 s for 2, 4,
-    6 and 8 at a time).
+    and stops).  Measured on 2 cores, a clean build of both languages (87 page runs, one
+    pool) took 46 to 49 s with 4 pages at a time, 44 to 45 s with 6, 42 to 43 s with 8 and
+    44 s with 12: while the galleries run the pages share the cores with them, and once
+    the galleries are done, 4 kernels left a fifth of the two cores idle.
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(2, 2 * cores)
+    return max(2, 4 * cores)
 
 
 def code_of(notebook: Any) -> list[str]:
