@@ -20,7 +20,8 @@ import contextlib
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -123,14 +124,15 @@ def shares_code_with_twin(env: BuildEnvironment, job: Job) -> bool:
     return reader is not None and code_of(reader.read(content)) == code_of(job.notebook)
 
 
-def execute_stale_pages(app: Sphinx, env: BuildEnvironment, paths: list[Path], *, locked: bool = False) -> None:
+def execute_stale_pages(app: Sphinx, env: BuildEnvironment, paths: list[Path], *,
+                        others_waiting: Callable[[], None] | None = None) -> None:
     """Run the pages among ``paths`` that have no cache record.
 
     A page whose code is this language's own (its twin's differs) runs at once.  A page
     whose code both languages share runs under the cache's lock: the first build to get
     it runs the page, and the other finds it in the cache.  Records are written under
-    the lock.  ``locked``: this build already holds the lock (it runs both languages'
-    pages, see :func:`page_folders`): every page runs at once, pages with the same code once.
+    the lock.  ``others_waiting``: this build runs the other languages' pages too, and
+    already holds the lock (see :func:`page_folders`); see :func:`run_for_every_language`.
     """
     from jupyter_cache import get_cache
 
@@ -141,35 +143,57 @@ def execute_stale_pages(app: Sphinx, env: BuildEnvironment, paths: list[Path], *
     cache = get_cache(path)
     jobs = stale_pages(env, paths, cache)
     if not jobs:
+        if others_waiting is not None:
+            others_waiting()
         return  # nothing to run: no reason to wait for the other language's build
     start = time.perf_counter()
     start_server()  # the fork server imports torch and ipykernel: seconds
-    if locked:
-        by_code = {cache.create_hashed_notebook(job.notebook)[1]: job for job in reversed(jobs)}
-        own, shared = [job for job in jobs if job in by_code.values()], []
-    else:
-        shared = [job for job in jobs if shares_code_with_twin(env, job)]
-        own = [job for job in jobs if job not in shared]
     with ThreadPoolExecutor(max_workers=min(workers(), len(jobs))) as pool:
-        running = []
-
-        def run(job: Job) -> None:
-            logger.info(f"{job.path}: Executing notebook in a forked kernel")
-            running.append((job, pool.submit(execute, job)))
-
-        for job in own:
-            run(job)
-        with contextlib.nullcontext() if locked else cache_lock(path):
-            cache = get_cache(path)
-            for job in shared:
-                if not cached(cache, job):  # the other build may have run it
-                    run(job)
-            results = [(job, future.result()) for job, future in running]
-            record(cache, results)
+        if others_waiting is not None:
+            results = run_for_every_language(env, cache, jobs, pool, others_waiting)
+        else:
+            shared = [job for job in jobs if shares_code_with_twin(env, job)]
+            running = [(job, submit(pool, job)) for job in jobs if job not in shared]
+            with cache_lock(path):
+                cache = get_cache(path)
+                for job in shared:
+                    if not cached(cache, job):  # the other build may have run it
+                        running.append((job, submit(pool, job)))
+                results = [(job, future.result()) for job, future in running]
+                record(cache, results)
     logger.info(
         f"autograd: executed {len(results)} pages in forked kernels, {workers()} at a time, "
         f"in {time.perf_counter() - start:.1f} s ({sum(r is None for _, r in results)} left to MyST-NB)"
     )
+
+
+def submit(pool: ThreadPoolExecutor, job: Job) -> Future:
+    logger.info(f"{job.path}: Executing notebook in a forked kernel")
+    return pool.submit(execute, job)
+
+
+def run_for_every_language(env: BuildEnvironment, cache: Any, jobs: list[Job], pool: ThreadPoolExecutor,
+                           others_waiting: Callable[[], None]) -> list[tuple[Job, Any]]:
+    """Run the pages of every language (the build holds the cache's lock); return the results.
+
+    Pages with the same code run once, whatever languages share it.  The pages the other
+    builds wait for run first; once they are recorded, ``others_waiting`` lets those builds
+    read while this build's own pages still run.
+    """
+    keys = [cache.create_hashed_notebook(job.notebook)[1] for job in jobs]  # the cache's own key
+    first: dict[str, Job] = {}
+    for key, job in zip(keys, jobs, strict=True):
+        first.setdefault(key, job)
+    srcdir = Path(env.srcdir)
+    theirs = {key for key, job in zip(keys, jobs, strict=True) if not job.path.is_relative_to(srcdir)}
+    order = sorted(first.items(), key=lambda item: item[0] not in theirs)  # theirs first
+    running = [(key, job, submit(pool, job)) for key, job in order]
+    early = [(job, future.result()) for key, job, future in running if key in theirs]
+    record(cache, early)
+    others_waiting()
+    late = [(job, future.result()) for key, job, future in running if key not in theirs]
+    record(cache, late)
+    return early + late
 
 
 def cached(cache: Any, job: Job) -> bool:
@@ -218,13 +242,20 @@ def page_folders(app: Sphinx) -> list[Path]:
     Two builds (one per language) that each run their own pages start two fork servers
     (5 CPU-s each: torch, IPython) and split the cores between two pools.  When
     :mod:`.build` builds both languages, it gives every page to one of them, which holds
-    the cache's lock until all are recorded; the other waits for that lock before reading.
+    the cache's lock until all are recorded, and a lock per other language
+    (:func:`pages_lock`) until that language's pages are; the other build waits for its
+    language's lock before it reads.
     """
     names = os.environ.get(PAGE_FOLDERS_VARIABLE)
     srcdir = Path(app.srcdir)
     if names is None:
         return [srcdir]
     return [srcdir.parent / name for name in names.split(",") if name]
+
+
+def pages_lock(folder: Path) -> str:
+    """The lock a build running this language folder's pages holds until they are recorded."""
+    return f"pages-{folder.name}.lock"
 
 
 _early: dict[int, tuple[threading.Thread, bool]] = {}  # per app: the early run, and whether it held the lock
@@ -246,20 +277,24 @@ def start_early(app: Sphinx) -> None:
     before = app.env.__dict__.get("mystnb_config")
     paths = [page for folder in folders for page in source_pages(folder)]
     locked = folders != [Path(app.srcdir)]
-    lock = contextlib.ExitStack()
+    lock, others = contextlib.ExitStack(), contextlib.ExitStack()
     if locked:
         from .provenance import cache_lock
 
-        lock.enter_context(cache_lock(app.config.nb_execution_cache_path))
+        path = app.config.nb_execution_cache_path
+        lock.enter_context(cache_lock(path))
+        for folder in folders:
+            if folder != Path(app.srcdir):
+                others.enter_context(cache_lock(path, pages_lock(folder)))
 
     def work() -> None:
-        with lock:
+        with lock, others:
             deadline = time.monotonic() + 120
             while app.env.__dict__.get("mystnb_config") is before:
                 if time.monotonic() > deadline:
                     return
                 time.sleep(0.01)
-            execute_stale_pages(app, app.env, paths, locked=locked)
+            execute_stale_pages(app, app.env, paths, others_waiting=others.close if locked else None)
 
     thread = threading.Thread(target=work, name="autograd-warm-pages", daemon=True)
     thread.start()
@@ -287,7 +322,7 @@ def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     if Path(app.srcdir) not in page_folders(app):
         from .provenance import cache_lock
 
-        with cache_lock(env.mystnb_config.execution_cache_path):
+        with cache_lock(env.mystnb_config.execution_cache_path, pages_lock(Path(app.srcdir))):
             pass  # the other build has recorded this language's pages
     execute_stale_pages(app, env, [Path(env.doc2path(name)) for name in docnames])
 

@@ -156,12 +156,13 @@ def test_a_build_waiting_for_the_other_builds_pages_runs_its_gallery_meanwhile(t
     import torch
 
     from autograd_docs.provenance import cache_lock, create_execution_cache, execution_key
+    from autograd_docs.warm import pages_lock
 
     folder = project(tmp_path)
     cache = folder / "build" / "jupyter_cache" / f"cpu-{execution_key(torch.__version__)}"
     create_execution_cache(str(cache))
     log = tmp_path / "log.txt"
-    with cache_lock(str(cache)):  # as the build running every language's pages holds it
+    with cache_lock(str(cache), pages_lock(folder / "docs" / "en")):  # as the build running its pages holds it
         with log.open("w") as out:
             waiting = subprocess.Popen(
                 [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-c", str(folder),
