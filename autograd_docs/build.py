@@ -54,7 +54,7 @@ def build(folders: list[str], device: str = "cpu", extra: tuple[str, ...] = (),
     """
     env = {**os.environ, DEVICE_VARIABLE: device}
     # torch's OpenMP threads spin after each parallel region while they wait for more work.
-    # Four page kernels and two builds share the cores, so the spinning took the CPU time the
+    # The page kernels and the builds share the cores, so the spinning took the CPU time the
     # others needed: measured with per-process CPU sampling, the kernels of a clean build of
     # both languages took 41 CPU-s spinning, 32.5 CPU-s with passive waiting.  Only how idle
     # threads wait changes; the number of threads, and so the results, do not.

@@ -97,7 +97,7 @@ def workers() -> int:
 
     A one-cell page takes 0.58 s but 0.31 CPU-s (the client polls while the kernel starts
     and stops).  Measured on 2 cores, a clean build of both languages (87 page runs, one
-    pool) took 46 to 49 s with 4 pages at a time, 44 to 45 s with 6, 42 to 43 s with 8 and
+    pool) took 46 to 50 s with 4 pages at a time, 44 to 45 s with 6, 42 to 43 s with 8 and
     44 s with 12: while the galleries run the pages share the cores with them, and once
     the galleries are done, 4 kernels left a fifth of the two cores idle.
     """
@@ -308,7 +308,8 @@ def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     not cover: in one build of both languages, a page whose code both share was found
     recorded by one build's early run and then missing when its MyST-NB read it, so it ran
     twice (once more in MyST-NB's own kernel).  The second look costs a cache lookup per page.
-    A build whose pages the other build runs waits for the cache's lock first.  A build
+    A build whose pages the other build runs waits first for its language's lock
+    (:func:`pages_lock`), which that build lets go once it has recorded them.  A build
     whose early run held the lock looks no more: nothing else could record its pages, and
     a page that failed is MyST-NB's to run and report.
     """
