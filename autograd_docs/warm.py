@@ -105,66 +105,32 @@ def workers() -> int:
     return max(2, 4 * cores)
 
 
-def code_of(notebook: Any) -> list[str]:
-    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-
-
-def shares_code_with_twin(env: BuildEnvironment, job: Job) -> bool:
-    """Whether the other language's page has the same code, so one build's run serves both."""
-    from myst_nb.core.read import create_nb_reader
-
-    from .languages import folder_of, twin_folder
-
-    srcdir = Path(env.srcdir)
-    twin = srcdir.parent / twin_folder(folder_of(srcdir)) / job.path.relative_to(srcdir)
-    if not twin.is_file():
-        return False
-    content = twin.read_text(encoding="utf-8")
-    reader = create_nb_reader(str(twin), env.myst_config, env.mystnb_config, content)
-    return reader is not None and code_of(reader.read(content)) == code_of(job.notebook)
-
-
 def execute_stale_pages(app: Sphinx, env: BuildEnvironment, paths: list[Path], *,
                         others_waiting: Callable[[], None] | None = None) -> None:
-    """Run the pages among ``paths`` that have no cache record.
+    """Run the pages among ``paths`` that have no cache record, under the cache's lock.
 
-    A page whose code is this language's own (its twin's differs) runs at once.  A page
-    whose code both languages share runs under the cache's lock: the first build to get
-    it runs the page, and the other finds it in the cache.  Records are written under
-    the lock.  ``others_waiting``: this build runs the other languages' pages too, and
-    already holds the lock (see :func:`page_folders`); see :func:`run_for_every_language`.
+    A build that runs the other languages' pages too (see :func:`page_folders`) took the
+    lock at builder-inited and passes ``others_waiting``; any other build takes it here,
+    if it has a page to run.
     """
     from jupyter_cache import get_cache
 
-    from .kernels import start_server
     from .provenance import cache_lock
 
     path = env.mystnb_config.execution_cache_path or ".jupyter_cache"
-    cache = get_cache(path)
-    jobs = stale_pages(env, paths, cache)
-    if not jobs:
-        if others_waiting is not None:
-            others_waiting()
-        return  # nothing to run: no reason to wait for the other language's build
-    start = time.perf_counter()
-    start_server()  # the fork server imports torch and ipykernel: seconds
-    with ThreadPoolExecutor(max_workers=min(workers(), len(jobs))) as pool:
-        if others_waiting is not None:
-            results = run_for_every_language(env, cache, jobs, pool, others_waiting)
-        else:
-            shared = [job for job in jobs if shares_code_with_twin(env, job)]
-            running = [(job, submit(pool, job)) for job in jobs if job not in shared]
-            with cache_lock(path):
-                cache = get_cache(path)
-                for job in shared:
-                    if not cached(cache, job):  # the other build may have run it
-                        running.append((job, submit(pool, job)))
-                results = [(job, future.result()) for job, future in running]
-                record(cache, results)
-    logger.info(
-        f"autograd: executed {len(results)} pages in forked kernels, {workers()} at a time, "
-        f"in {time.perf_counter() - start:.1f} s ({sum(r is None for _, r in results)} left to MyST-NB)"
-    )
+    jobs = stale_pages(env, paths, get_cache(path))
+    if not jobs and others_waiting is None:
+        return  # nothing to run: no reason to wait for another build's lock
+    with contextlib.nullcontext() if others_waiting else cache_lock(path):
+        cache = get_cache(path)
+        jobs = [job for job in jobs if not cached(cache, job)]  # another build may have run it
+        start = time.perf_counter()
+        results = run(env, cache, jobs, others_waiting or (lambda: None))
+    if results:
+        logger.info(
+            f"autograd: executed {len(results)} pages in forked kernels, {workers()} at a time, "
+            f"in {time.perf_counter() - start:.1f} s ({sum(r is None for _, r in results)} left to MyST-NB)"
+        )
 
 
 def submit(pool: ThreadPoolExecutor, job: Job) -> Future:
@@ -172,27 +138,34 @@ def submit(pool: ThreadPoolExecutor, job: Job) -> Future:
     return pool.submit(execute, job)
 
 
-def run_for_every_language(env: BuildEnvironment, cache: Any, jobs: list[Job], pool: ThreadPoolExecutor,
-                           others_waiting: Callable[[], None]) -> list[tuple[Job, Any]]:
-    """Run the pages of every language (the build holds the cache's lock); return the results.
+def run(env: BuildEnvironment, cache: Any, jobs: list[Job],
+        others_waiting: Callable[[], None]) -> list[tuple[Job, Any]]:
+    """Run the pages, record them in the cache, and return their results.
 
-    Pages with the same code run once, whatever languages share it.  The pages the other
-    builds wait for run first; once they are recorded, ``others_waiting`` lets those builds
-    read while this build's own pages still run.
+    Pages with the same code run once, whatever languages share it (the cache's own key).
+    The pages of other languages, which other builds wait for, run first; once they are
+    recorded, ``others_waiting`` lets those builds read while this build's own pages run.
     """
-    keys = [cache.create_hashed_notebook(job.notebook)[1] for job in jobs]  # the cache's own key
+    if not jobs:
+        others_waiting()
+        return []
+    from .kernels import start_server
+
+    start_server()  # the fork server imports torch and ipykernel: seconds
+    keys = [cache.create_hashed_notebook(job.notebook)[1] for job in jobs]
     first: dict[str, Job] = {}
     for key, job in zip(keys, jobs, strict=True):
         first.setdefault(key, job)
     srcdir = Path(env.srcdir)
     theirs = {key for key, job in zip(keys, jobs, strict=True) if not job.path.is_relative_to(srcdir)}
     order = sorted(first.items(), key=lambda item: item[0] not in theirs)  # theirs first
-    running = [(key, job, submit(pool, job)) for key, job in order]
-    early = [(job, future.result()) for key, job, future in running if key in theirs]
-    record(cache, early)
-    others_waiting()
-    late = [(job, future.result()) for key, job, future in running if key not in theirs]
-    record(cache, late)
+    with ThreadPoolExecutor(max_workers=min(workers(), len(order))) as pool:
+        running = [(key, job, submit(pool, job)) for key, job in order]
+        early = [(job, future.result()) for key, job, future in running if key in theirs]
+        record(cache, early)
+        others_waiting()
+        late = [(job, future.result()) for key, job, future in running if key not in theirs]
+        record(cache, late)
     return early + late
 
 
@@ -304,12 +277,10 @@ def start_early(app: Sphinx) -> None:
 def finish(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """Before Sphinx reads: wait for the early run, then run any page still without a record.
 
-    The pages Sphinx is about to read are looked up again, not only those the early run did
-    not cover: in one build of both languages, a page whose code both share was found
-    recorded by one build's early run and then missing when its MyST-NB read it, so it ran
-    twice (once more in MyST-NB's own kernel).  The second look costs a cache lookup per page.
-    A build whose pages the other build runs waits first for its language's lock
-    (:func:`pages_lock`), which that build lets go once it has recorded them.  A build
+    The pages Sphinx is about to read are looked up again (a cache lookup per page), as
+    another build may be running them.  A build whose pages the other build runs waits
+    first for its language's lock (:func:`pages_lock`), which that build lets go once it
+    has recorded them.  A build
     whose early run held the lock looks no more: nothing else could record its pages, and
     a page that failed is MyST-NB's to run and report.
     """
